@@ -17,6 +17,8 @@
 
 #include <openssl/crypto.h>
 
+#if !defined(PYLON_IDV_USE_EVP)
+
 static void store_be32(unsigned char *p, uint32_t v)
 {
     p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
@@ -29,7 +31,6 @@ static void store_be64(unsigned char *p, uint64_t v)
     store_be32(p + 4, (uint32_t)v);
 }
 
-#if !defined(PYLON_IDV_USE_EVP)
 
 int pi_hmac_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
 {
