@@ -11,10 +11,45 @@
 
 #include <openssl/crypto.h>
 
-void pi_hex_encode(char *out, const unsigned char *in, size_t n)
+#define LANES_1 0x0101010101010101ull
+#define LANES_H 0x8080808080808080ull
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#  define PI_LE 1
+#else
+#  define PI_LE 0
+#endif
+
+static inline uint64_t load64(const char *p)
+{
+    uint64_t w = 0;
+    size_t i;
+    if (PI_LE) { memcpy(&w, p, 8); return w; }
+    for (i = 0; i < 8; i++) w |= (uint64_t)(unsigned char)p[i] << (8 * i);
+    return w;
+}
+
+static inline void store64(char *p, uint64_t w)
 {
     size_t i;
-    for (i = 0; i < n; i++) {
+    if (PI_LE) { memcpy(p, &w, 8); return; }
+    for (i = 0; i < 8; i++) p[i] = (char)(w >> (8 * i));
+}
+
+/* Four bytes to eight lowercase hex digits at once (SWAR): no branches, no tables. */
+static inline void encode4(char *out, const unsigned char *in)
+{
+    uint64_t t = (uint64_t)in[0] | (uint64_t)in[1] << 16 | (uint64_t)in[2] << 32
+               | (uint64_t)in[3] << 48;                         /* even lanes: the bytes */
+    uint64_t nib = ((t >> 4) & 0x000f000f000f000full) | ((t & 0x000f000f000f000full) << 8);
+    uint64_t letter = ((nib + 0x76 * LANES_1) >> 7) & LANES_1;  /* 1 where nibble > 9 */
+    store64(out, nib + 0x30 * LANES_1 + letter * 39);
+}
+
+void pi_hex_encode(char *out, const unsigned char *in, size_t n)
+{
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) encode4(out + 2 * i, in + i);
+    for (; i < n; i++) {
         unsigned hi = in[i] >> 4, lo = in[i] & 0xfu;
         out[2 * i]     = (char)((87u + hi + (((hi - 10u) >> 8) & ~38u)) & 0xffu);
         out[2 * i + 1] = (char)((87u + lo + (((lo - 10u) >> 8) & ~38u)) & 0xffu);
@@ -33,18 +68,41 @@ static inline unsigned hex_digit(unsigned char c, unsigned *ok)
     return (num_ok & num) | (alpha_ok & alpha);
 }
 
+/* Eight hex digits at once (SWAR): out[4] gets their bytes; returns the high bit of each
+ * lane set where that character was a hex digit. No branches, no tables. */
+static inline uint64_t decode8(unsigned char out[4], const char *in)
+{
+    uint64_t w = load64(in), x, y, digit, alpha, nib, t;
+    size_t i;
+    x = w & ~LANES_H;                                          /* 7-bit lanes: no carries */
+    digit = (x + (0x80 - 0x30) * LANES_1) & ~(x + (0x80 - 0x3a) * LANES_1);  /* '0'..'9' */
+    y = x | 0x20 * LANES_1;
+    alpha = (y + (0x80 - 0x61) * LANES_1) & ~(y + (0x80 - 0x67) * LANES_1);  /* a..f A..F */
+    alpha &= LANES_H;
+    nib = (x & 0x0f * LANES_1) + (alpha >> 7) * 9;             /* each lane 0..15 */
+    t = ((nib << 4) | (nib >> 8)) & 0x00ff00ff00ff00ffull;      /* even lanes: hi<<4 | lo */
+    t = (t | (t >> 8)) & 0x0000ffff0000ffffull;
+    t = t | (t >> 16);
+    if (PI_LE) { uint32_t u = (uint32_t)t; memcpy(out, &u, 4); }
+    else for (i = 0; i < 4; i++) out[i] = (unsigned char)(t >> (8 * i));
+    return (digit | alpha) & ~w & LANES_H;
+}
+
 int pi_hex_decode(unsigned char *out, const char *in, size_t n)
 {
-    unsigned valid = 0xffu, ok;
-    size_t i;
-    for (i = 0; i < n; i++) {
+    uint64_t bad = 0;
+    unsigned ok, tail = 0xffu;
+    size_t i = 0;
+    for (; i + 4 <= n; i += 4) bad |= decode8(out + i, in + 2 * i) ^ LANES_H;
+    for (; i < n; i++) {
         unsigned hi = hex_digit((unsigned char)in[2 * i], &ok);
-        valid &= ok;
+        tail &= ok;
         hi = (hi << 4) | hex_digit((unsigned char)in[2 * i + 1], &ok);
-        valid &= ok;
+        tail &= ok;
         out[i] = (unsigned char)hi;
     }
-    return (int)(valid & 1u);
+    bad |= (uint64_t)(tail ^ 0xffu);
+    return (int)(1u ^ (unsigned)((bad | (0u - bad)) >> 63));
 }
 
 int pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t n)
@@ -62,14 +120,11 @@ static inline unsigned is_space(unsigned char c)     /* 1 for ' ', \t, \n, \r */
     return x & 1u;
 }
 
-/* Find [lo, hi) of s without surrounding whitespace, then check the digits. On success *lo and
- * *hi bound an even number (>= 2) of hex digits. */
-static int parse(const char *s, size_t n, size_t *lo, size_t *hi, size_t *position)
+/* [*lo, *hi): s without its surrounding ASCII whitespace. The whitespace is public. */
+static void trim(const char *s, size_t n, size_t *lo, size_t *hi)
 {
-    size_t a = 0, b = n, i;
-    unsigned valid = 0xffu, ok, w;
-
-    if (position) *position = 0;
+    size_t a = 0, b = n;
+    unsigned w;
     while (a < b) {
         w = is_space((unsigned char)s[a]);
         PI_DECLASSIFY(&w, sizeof w);
@@ -82,69 +137,82 @@ static int parse(const char *s, size_t n, size_t *lo, size_t *hi, size_t *positi
         if (!w) break;
         b--;
     }
-    if (a == b) return PYLON_IDV_ESECRET_EMPTY;
+    *lo = a;
+    *hi = b;
+}
+
+/* The status of the digits s[a, b) (not empty), and the position for the caller. Reached
+ * only for secrets known to be bad (or for pylon_idv_secret_check): it reveals which
+ * characters are hex digits, a public fact about a malformed secret. */
+static int scan(const char *s, size_t a, size_t b, size_t *position)
+{
+    size_t i;
+    unsigned ok;
     for (i = a; i < b; i++) {
         (void)hex_digit((unsigned char)s[i], &ok);
-        valid &= ok;
-    }
-    PI_DECLASSIFY(&valid, sizeof valid);
-    if (!valid) {                     /* error path: the secret is unusable anyway */
-        for (i = a; i < b; i++) {
-            (void)hex_digit((unsigned char)s[i], &ok);
-            PI_DECLASSIFY(&ok, sizeof ok);
-            if (!ok) break;
+        PI_DECLASSIFY(&ok, sizeof ok);
+        if (!ok) {
+            if (position) *position = i;
+            return PYLON_IDV_ESECRET_CHAR;
         }
-        if (position) *position = i;
-        return PYLON_IDV_ESECRET_CHAR;
     }
     if ((b - a) & 1u) {
         if (position) *position = b;
         return PYLON_IDV_ESECRET_ODD;
     }
-    *lo = a;
-    *hi = b;
     return PYLON_IDV_OK;
 }
 
 int pi_secret_check(const char *s, size_t n, size_t *position)
 {
     size_t lo, hi;
+    if (position) *position = 0;
     if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
-    return parse(s, n, &lo, &hi, position);
+    trim(s, n, &lo, &hi);
+    if (lo == hi) return PYLON_IDV_ESECRET_EMPTY;
+    return scan(s, lo, hi, position);
+}
+
+/* Decode the even number of digits s[lo, hi) into k0, hashing a key longer than a block
+ * first (RFC 2104). Returns 1 if every digit was valid, 0 if not, <0 on an OpenSSL error. */
+static int decode_k0(unsigned char k0[PI_BLOCK], const char *s, size_t lo, size_t hi)
+{
+    size_t nbytes = (hi - lo) / 2, done = 0;
+    unsigned char chunk[PI_BLOCK];
+    pi_sha256 h;
+    int valid = 1, urc = 0, rc;
+
+    if (nbytes <= PI_BLOCK) return pi_hex_decode(k0, s + lo, nbytes);
+    rc = pi_sha256_init(&h);
+    if (rc != 0) return rc;
+    while (done < nbytes && urc == 0) {
+        size_t k = nbytes - done < PI_BLOCK ? nbytes - done : PI_BLOCK;
+        valid &= pi_hex_decode(chunk, s + lo + 2 * done, k);
+        urc = pi_sha256_update(&h, chunk, k);
+        done += k;
+    }
+    rc = pi_sha256_final(&h, k0);
+    OPENSSL_cleanse(chunk, sizeof chunk);
+    if (urc != 0) rc = urc;
+    return rc != 0 ? rc : valid;
 }
 
 int pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t n, size_t *position)
 {
-    size_t lo = 0, hi = 0, nbytes;
-    int rc;
+    size_t lo, hi;
+    int valid;
 
     memset(k0, 0, PI_BLOCK);
+    if (position) *position = 0;
     if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
-    rc = parse(s, n, &lo, &hi, position);
-    if (rc != 0) return rc;
-    nbytes = (hi - lo) / 2;
-    if (nbytes <= PI_BLOCK) {
-        (void)pi_hex_decode(k0, s + lo, nbytes);
-        return PYLON_IDV_OK;
-    }
-    {   /* A key longer than a block is hashed first (RFC 2104); decode it in chunks. */
-        unsigned char chunk[PI_BLOCK];
-        pi_sha256 h;
-        size_t done = 0;
-        int urc = 0;
-
-        rc = pi_sha256_init(&h);
-        if (rc != 0) return rc;
-        while (done < nbytes && urc == 0) {
-            size_t k = nbytes - done < PI_BLOCK ? nbytes - done : PI_BLOCK;
-            (void)pi_hex_decode(chunk, s + lo + 2 * done, k);
-            urc = pi_sha256_update(&h, chunk, k);
-            done += k;
-        }
-        rc = pi_sha256_final(&h, k0);
-        OPENSSL_cleanse(chunk, sizeof chunk);
-        if (urc != 0) rc = urc;
-        if (rc != 0) OPENSSL_cleanse(k0, PI_BLOCK);
-        return rc;
-    }
+    trim(s, n, &lo, &hi);
+    if (lo == hi) return PYLON_IDV_ESECRET_EMPTY;
+    if ((hi - lo) & 1u) return scan(s, lo, hi, position);     /* CHAR wins over ODD */
+    /* One branch-free pass decodes and validates; only its verdict is declassified. */
+    valid = decode_k0(k0, s, lo, hi);
+    if (valid < 0) { OPENSSL_cleanse(k0, PI_BLOCK); return valid; }
+    PI_DECLASSIFY(&valid, sizeof valid);
+    if (valid) return PYLON_IDV_OK;
+    OPENSSL_cleanse(k0, PI_BLOCK);
+    return scan(s, lo, hi, position);
 }

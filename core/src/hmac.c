@@ -21,8 +21,13 @@
 
 static void store_be32(unsigned char *p, uint32_t v)
 {
+#if defined(__GNUC__) && defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+    v = __builtin_bswap32(v);              /* one store: SHA-NI's 16-byte loads forward */
+    memcpy(p, &v, 4);
+#else
     p[0] = (unsigned char)(v >> 24); p[1] = (unsigned char)(v >> 16);
     p[2] = (unsigned char)(v >> 8);  p[3] = (unsigned char)v;
+#endif
 }
 
 static void store_be64(unsigned char *p, uint64_t v)
@@ -61,28 +66,33 @@ static void state_out(unsigned char out[PI_TAG], const SHA256_CTX *c)
 
 int pi_hmac(const pi_hmac_key *k, unsigned char tag[PI_TAG], const void *msg, size_t len)
 {
-    SHA256_CTX c = k->inner;
+    SHA256_CTX c;
     unsigned char block[2 * PI_BLOCK];
     const unsigned char *m = (const unsigned char *)msg;
     size_t full = len & ~(size_t)(PI_BLOCK - 1), tail = len - full, nblk;
 
-    /* Whole blocks straight from the caller's buffer (state has num == 0 here). */
+    /* Only the chaining state is copied: SHA256_Transform reads nothing else, and the
+     * whole-block SHA256_Update below needs num == 0 (the length fields go unused). */
+    memcpy(c.h, k->inner.h, sizeof c.h);
+    c.Nl = c.Nh = 0;
+    c.num = 0;
+    /* Whole blocks straight from the caller's buffer. */
     if (full) SHA256_Update(&c, m, full);
     /* The last partial block with 0x80, zeros and the bit length of ipad block + message. */
+    nblk = tail < PI_BLOCK - 8 ? 1 : 2;
+    memset(block, 0, sizeof block);
     if (tail) memcpy(block, m + full, tail);
     block[tail] = 0x80;
-    nblk = tail < PI_BLOCK - 8 ? 1 : 2;
-    memset(block + tail + 1, 0, nblk * PI_BLOCK - 8 - tail - 1);
     store_be64(block + nblk * PI_BLOCK - 8, ((uint64_t)len + PI_BLOCK) << 3);
     SHA256_Transform(&c, block);
     if (nblk == 2) SHA256_Transform(&c, block + PI_BLOCK);
 
     /* Outer: one block of inner hash, 0x80, zeros, and (64 + 32) * 8 bits. */
     state_out(block, &c);
+    memset(block + PI_TAG, 0, PI_BLOCK - PI_TAG);
     block[PI_TAG] = 0x80;
-    memset(block + PI_TAG + 1, 0, PI_BLOCK - 8 - PI_TAG - 1);
     store_be64(block + PI_BLOCK - 8, (uint64_t)(PI_BLOCK + PI_TAG) << 3);
-    c = k->outer;
+    memcpy(c.h, k->outer.h, sizeof c.h);
     SHA256_Transform(&c, block);
     state_out(tag, &c);
     return PYLON_IDV_OK;

@@ -1,0 +1,44 @@
+-- Development rockspec: `luarocks make` builds the module from this checkout.
+-- Releases have a versioned copy in rockspecs/ (pylon_idv-<version>-1.rockspec).
+rockspec_format = "3.0"
+package = "pylon_idv"
+version = "scm-1"
+source = {
+   url = "git+https://github.com/pylon-idv/pylon_idv.git",
+}
+description = {
+   summary = "Identity-verification email hashes (HMAC-SHA256) for the Pylon chat widget",
+   detailed = [[
+      email_hash = lowercase_hex(HMAC-SHA256(key = hex_decode(secret), msg = email)), in C over
+      OpenSSL libcrypto: strict secret parsing with clear errors, constant-time verify, signers
+      with precomputed state and key rotation. One source for Lua 5.1-5.4 and LuaJIT/OpenResty.
+   ]],
+   labels = { "hmac", "openresty", "crypto" },
+}
+dependencies = {
+   "lua >= 5.1, < 5.5",
+}
+external_dependencies = {
+   OPENSSL = {
+      header = "openssl/sha.h",
+      library = "crypto",
+   },
+}
+build = {
+   type = "builtin",
+   modules = {
+      pylon_idv = {
+         sources = {
+            "bindings/lua/pylon_idv.c",
+            "core/src/diagnose.c",
+            "core/src/errors.c",
+            "core/src/hex.c",
+            "core/src/hmac.c",
+            "core/src/pylon_idv.c",
+         },
+         incdirs = { "core/include", "core/src", "$(OPENSSL_INCDIR)" },
+         libdirs = { "$(OPENSSL_LIBDIR)" },
+         libraries = { "crypto", "pthread" },
+      },
+   },
+}
