@@ -9,7 +9,7 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-lua bench fuzz clean
+        test-python test-lua bench test-bench fuzz clean
 
 all: build
 
@@ -29,7 +29,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer
+	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -54,6 +54,13 @@ test-c-variants:
 
 test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer
+
+# A benchmark, not a timed test: `make test` only proves it runs (--quick).
+bench: deps build
+	@bench/run.sh $(BUILD)
+
+test-bench: build
+	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt && echo "bench --quick: ok"
 
 clean:
 	rm -rf $(BUILD)

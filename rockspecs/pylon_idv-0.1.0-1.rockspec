@@ -7,6 +7,7 @@ source = {
    tag = "v0.1.0",
 }
 description = {
+   license = "TBD", -- TODO(lead): the project licence (luarocks lint requires the field)
    summary = "Identity-verification email hashes (HMAC-SHA256) for the Pylon chat widget",
    detailed = [[
       email_hash = lowercase_hex(HMAC-SHA256(key = hex_decode(secret), msg = email)), in C over

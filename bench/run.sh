@@ -1,0 +1,38 @@
+#!/bin/sh
+# make bench: every binding against what its users would write instead, in one run.
+#   bench/run.sh [--quick] [BUILD_DIR]
+# Medians over interleaved rounds, ratios against alternatives measured in the same run,
+# and callgrind instruction counts (stable whatever the machine's load) as a second figure.
+set -eu
+quick=""
+[ "${1:-}" = "--quick" ] && { quick=--quick; shift; }
+build=${1:-build}
+bench=$build/c/bench_c
+
+echo "## C: pylon_idv vs the limit and OpenSSL HMAC() (20-byte email, 32-byte key)"
+echo
+"$bench" $quick
+echo
+if command -v valgrind >/dev/null 2>&1; then
+    echo "| C, callgrind | instructions/call | x limit |"
+    echo "|---|---:|---:|"
+    lim=""
+    for row in limit signer_sign sign signer_verify "HMAC()"; do
+        out=$(mktemp)
+        valgrind --tool=callgrind --toggle-collect=cg_region --callgrind-out-file="$out" \
+            "$bench" --callgrind "$row" >/dev/null 2>&1
+        total=$(sed -n 's/^summary: *//p' "$out")
+        rm -f "$out"
+        per=$((total / 1000))
+        [ -z "$lim" ] && lim=$per
+        awk -v r="$row" -v p="$per" -v l="$lim" 'BEGIN { printf "| %s | %d | %.2f |\n", r, p, p / l }'
+    done
+    echo
+    echo "(valgrind runs OpenSSL's non-SHA-NI code path, so instruction ratios are smaller than time ratios.)"
+fi
+for lang in python lua; do
+    if [ -x "bench/bench_$lang.sh" ]; then
+        echo
+        "bench/bench_$lang.sh" $quick
+    fi
+done
