@@ -96,6 +96,13 @@ PI_HIDDEN int  pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t 
 PI_HIDDEN const char *pi_error_message(char *out, size_t size, int status, size_t position);
 #define PI_ERROR_MESSAGE_SIZE 128
 
+/* ---- script.c ---- */
+/* A JSON string literal (with its quotes) of in[0..n), safe inside an inline <script>:
+ * " \ and controls escaped, also < > & U+2028 U+2029 as \u escapes; invalid UTF-8 becomes
+ * U+FFFD. out needs PI_JSON_SCRIPT_SIZE(n) bytes; returns the length written (without NUL). */
+#define PI_JSON_SCRIPT_SIZE(n) (6 * (n) + 3)
+PI_HIDDEN size_t pi_json_script_string(char *out, const char *in, size_t n);
+
 /* ---- pylon_idv.c ---- */
 /* Rotation support for bindings: number of keys (current + previous). */
 PI_HIDDEN size_t pi_signer_key_count(const pylon_idv_signer *s);

@@ -21,9 +21,9 @@
 #define REQUIRE(c) do { if (!(c)) { \
     fprintf(stderr, "%s:%d: REQUIRE(%s) failed\n", __FILE__, __LINE__, #c); abort(); } } while (0)
 
-static int ref_is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+static inline int ref_is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
-static int ref_hex_value(unsigned char c)
+static inline int ref_hex_value(unsigned char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -37,7 +37,7 @@ static int ref_hex_value(unsigned char c)
  * ODD at the index just past the last digit (tests/vectors/bad_secrets.tsv). On success
  * key[0..*key_len) is the decoded key; key must hold n / 2 bytes.
  */
-static int ref_parse(const unsigned char *s, size_t n, size_t *position,
+static inline int ref_parse(const unsigned char *s, size_t n, size_t *position,
                      unsigned char *key, size_t *key_len)
 {
     size_t a = 0, b = n, i;
@@ -59,7 +59,7 @@ static int ref_parse(const unsigned char *s, size_t n, size_t *position,
 }
 
 /* Lowercase hex of HMAC-SHA256(key, msg) by OpenSSL's one-shot HMAC(). */
-static void ref_hmac_hex(char out[65], const void *key, size_t key_len,
+static inline void ref_hmac_hex(char out[65], const void *key, size_t key_len,
                          const void *msg, size_t msg_len)
 {
     static const char digits[] = "0123456789abcdef";
@@ -77,7 +77,7 @@ static void ref_hmac_hex(char out[65], const void *key, size_t key_len,
 }
 
 /* Is h[0..n) the 64 lowercase digits of want, ignoring ASCII case? */
-static int ref_same_hash(const char *h, size_t n, const char want[65])
+static inline int ref_same_hash(const char *h, size_t n, const char want[65])
 {
     size_t i;
     if (n != 64) return 0;
@@ -89,7 +89,7 @@ static int ref_same_hash(const char *h, size_t n, const char want[65])
     return 1;
 }
 
-static void ref_upper(char *dst, const char *src, size_t n)
+static inline void ref_upper(char *dst, const char *src, size_t n)
 {
     size_t i;
     for (i = 0; i < n; i++)
@@ -97,7 +97,7 @@ static void ref_upper(char *dst, const char *src, size_t n)
 }
 
 /* A malloc'd copy of data[0..n), so ASan sees reads past the exact end. NULL when n == 0. */
-static char *ref_dup(const void *data, size_t n)
+static inline char *ref_dup(const void *data, size_t n)
 {
     char *p;
     if (n == 0) return NULL;

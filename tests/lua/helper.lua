@@ -1,0 +1,87 @@
+-- helper.lua -- shared by the busted specs in tests/lua (loaded with dofile, not require).
+--
+-- The vectors are found relative to this file (tests/lua/../vectors), or in the directory named
+-- by PYLON_IDV_VECTORS. The module itself comes from package.cpath: scripts/test-lua.sh passes
+-- busted --cpath pointing at the luarocks (or CMake) build under build/.
+local M = {}
+
+local function dirname(p) return (p:gsub("[/\\][^/\\]*$", "")) end
+
+local here = debug.getinfo(1, "S").source:gsub("^@", "")
+if not here:find("[/\\]") then here = "./" .. here end
+M.dir = dirname(here)                                   -- tests/lua
+M.root = os.getenv("PYLON_IDV_ROOT") or (M.dir .. "/../..")
+M.vectors = os.getenv("PYLON_IDV_VECTORS") or (M.dir .. "/../vectors")
+
+M.lua_version = _VERSION:match("Lua (%d+%.%d+)")         -- "5.1" under LuaJIT too
+M.is_luajit = type(rawget(_G, "jit")) == "table"
+
+function M.unhex(h)
+  assert(#h % 2 == 0, "odd hex in vector file")
+  return (h:gsub("%x%x", function(b) return string.char(tonumber(b, 16)) end))
+end
+
+function M.tohex(s)
+  return (s:gsub(".", function(c) return string.format("%02x", c:byte()) end))
+end
+
+-- Rows of a .tsv file: comment lines ('#') and blank lines skipped, fields split on tabs
+-- (empty fields kept).
+function M.rows(name)
+  local path = M.vectors .. "/" .. name
+  local f = assert(io.open(path, "rb"))
+  local rows = {}
+  for line in f:lines() do
+    line = line:gsub("\r$", "")
+    if line ~= "" and line:sub(1, 1) ~= "#" then
+      local fields = {}
+      for field in (line .. "\t"):gmatch("([^\t]*)\t") do fields[#fields + 1] = field end
+      rows[#rows + 1] = fields
+    end
+  end
+  f:close()
+  assert(#rows > 0, "no rows in " .. path)
+  return rows
+end
+
+function M.read(path)
+  local f = assert(io.open(path, "rb"))
+  local s = f:read("*a")
+  f:close()
+  return s
+end
+
+-- Evaluate a rockspec (plain Lua assignments) into a table, on every Lua version.
+function M.load_rockspec(path)
+  local env = {}
+  local text = M.read(path)
+  local chunk
+  if setfenv then
+    chunk = assert(loadstring(text, "@" .. path))
+    setfenv(chunk, env)
+  else
+    chunk = assert(load(text, "@" .. path, "t", env))
+  end
+  chunk()
+  return env
+end
+
+-- Resident set size in KiB (Linux), or nil where /proc is not there.
+function M.rss_kib()
+  local f = io.open("/proc/self/statm", "r")
+  if not f then return nil end
+  local line = f:read("*l")
+  f:close()
+  local resident = tonumber(line:match("^%d+%s+(%d+)"))
+  return resident and resident * 4
+end
+
+function M.full_gc()
+  collectgarbage("collect")
+  collectgarbage("collect")
+end
+
+-- The module under test, and where it was found (printed once, so a run shows which build).
+M.idv = require("pylon_idv")
+
+return M

@@ -1,0 +1,74 @@
+-- rockspec_spec.lua -- the rockspecs agree with the source tree: one version (version.h), and
+-- every core source listed, so `luarocks make` can never build a stale or partial module.
+local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
+
+local version_h = H.read(H.root .. "/core/src/version.h")
+local VERSION = assert(version_h:match('#define%s+PYLON_IDV_VERSION_STRING%s+"([^"]+)"'))
+
+local function core_sources()
+  local list = {}
+  local p = assert(io.popen('ls "' .. H.root .. '/core/src"'))
+  for name in p:lines() do
+    if name:match("%.c$") then list[#list + 1] = "core/src/" .. name end
+  end
+  p:close()
+  table.sort(list)
+  assert(#list >= 4)
+  return list
+end
+
+local function check(spec, path)
+  assert.are.equal("pylon_idv", spec.package, path)
+  local m = spec.build.modules.pylon_idv
+  assert.are.equal("builtin", spec.build.type, path)
+  local listed, core = {}, {}
+  for _, s in ipairs(m.sources) do
+    if s:match("^core/") then core[#core + 1] = s end
+    listed[s] = true
+  end
+  table.sort(core)
+  assert.are.same(core_sources(), core, path .. ": core sources")
+  assert.is_true(listed["bindings/lua/pylon_idv.c"], path)
+  for _, s in ipairs(m.sources) do
+    assert.is_not_nil(io.open(H.root .. "/" .. s), path .. ": missing " .. s)
+  end
+  assert.is_not_nil(spec.external_dependencies.OPENSSL, path)
+end
+
+describe("rockspecs", function()
+  it("pylon_idv-scm-1.rockspec lists every core source", function()
+    local path = H.root .. "/pylon_idv-scm-1.rockspec"
+    local spec = H.load_rockspec(path)
+    assert.are.equal("scm-1", spec.version)
+    check(spec, path)
+  end)
+
+  it("the release rockspec for version.h exists, and its version is version.h's", function()
+    local path = H.root .. "/rockspecs/pylon_idv-" .. VERSION .. "-1.rockspec"
+    local spec = H.load_rockspec(path)
+    assert.are.equal(VERSION .. "-1", spec.version)
+    assert.are.equal("v" .. VERSION, spec.source.tag)
+    check(spec, path)
+    -- the same build as the development rockspec
+    local scm = H.load_rockspec(H.root .. "/pylon_idv-scm-1.rockspec")
+    assert.are.same(scm.build, spec.build)
+    assert.are.same(scm.dependencies, spec.dependencies)
+    assert.are.same(scm.external_dependencies, spec.external_dependencies)
+  end)
+
+  it("no other release rockspec claims a different version", function()
+    local p = assert(io.popen('ls "' .. H.root .. '/rockspecs"'))
+    for name in p:lines() do
+      local v = name:match("^pylon_idv%-(.+)%-%d+%.rockspec$")
+      if v then
+        local spec = H.load_rockspec(H.root .. "/rockspecs/" .. name)
+        assert.are.equal(name, "pylon_idv-" .. spec.version .. ".rockspec")
+      end
+    end
+    p:close()
+  end)
+
+  it("the module reports the same version", function()
+    assert.are.equal(VERSION, H.idv._VERSION)
+  end)
+end)
