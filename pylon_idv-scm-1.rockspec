@@ -36,6 +36,7 @@ build = {
             "core/src/hex.c",
             "core/src/hmac.c",
             "core/src/pylon_idv.c",
+            "core/src/script.c",
          },
          incdirs = { "core/include", "core/src", "$(OPENSSL_INCDIR)" },
          libdirs = { "$(OPENSSL_LIBDIR)" },

@@ -313,9 +313,18 @@ static const luaL_Reg module_functions[] = {
     {NULL, NULL}
 };
 
-LUALIB_API int luaopen_pylon_idv(lua_State *L);
+/* The one symbol the module must export, also when built with -fvisibility=hidden (CMake). */
+#if defined(_WIN32)
+#  define PI_LUA_EXPORT __declspec(dllexport)
+#elif defined(__GNUC__)
+#  define PI_LUA_EXPORT __attribute__((visibility("default")))
+#else
+#  define PI_LUA_EXPORT
+#endif
 
-LUALIB_API int luaopen_pylon_idv(lua_State *L)
+PI_LUA_EXPORT int luaopen_pylon_idv(lua_State *L);
+
+PI_LUA_EXPORT int luaopen_pylon_idv(lua_State *L)
 {
     if (luaL_newmetatable(L, PI_SIGNER_MT)) {
         pi_setfuncs(L, signer_meta, 0);
