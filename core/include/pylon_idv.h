@@ -17,7 +17,14 @@
 extern "C" {
 #endif
 
-#if defined(_WIN32) && defined(PYLON_IDV_SHARED)
+/* A binding that compiles the core into itself (the Lua and Python modules) defines
+ * PYLON_IDV_EMBED: the API stays private to it, so a process that also loads libpylon_idv.so
+ * never binds one module's calls to another copy. */
+#if defined(PYLON_IDV_API)
+   /* as defined by the includer */
+#elif defined(PYLON_IDV_EMBED) && defined(__GNUC__)
+#  define PYLON_IDV_API __attribute__((visibility("hidden")))
+#elif defined(_WIN32) && defined(PYLON_IDV_SHARED)
 #  ifdef PYLON_IDV_BUILDING
 #    define PYLON_IDV_API __declspec(dllexport)
 #  else

@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# demo-lua.sh -- the Lua module doing its job: sign, verify, a mismatch refused, a bad secret.
+#
+#   scripts/demo-lua.sh              the short demo (a fresh secret unless PYLON_IDENTITY_SECRET)
+#   scripts/demo-lua.sh EMAIL        one line, "   Lua    <hash>", for scripts/demo.sh
+#
+# Reuses the luarocks build in ${BUILD:-build}/lua/5.4 (or builds it, Lua 5.4 only).
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+tree=$build/lua/5.4
+so=$tree/lib/lua/5.4/pylon_idv.so
+if [ ! -f "$so" ]; then
+  BUILD_ONLY=1 LUA_VERSIONS=5.4 "$root/scripts/test-lua.sh" "$build" >/dev/null
+fi
+export LUA_CPATH_5_4="$tree/lib/lua/5.4/?.so;;"
+
+lua5.4 - "$@" <<'LUA'
+local idv = require "pylon_idv"
+local email = ...
+local secret = os.getenv("PYLON_IDENTITY_SECRET")
+
+if email then                                   -- one line for scripts/demo.sh
+  local hash = assert(idv.sign(email, assert(secret, "PYLON_IDENTITY_SECRET is not set")))
+  print("   Lua    " .. hash)
+  return
+end
+
+secret = secret or idv.generate_secret()
+email = "jane@example.com"
+print(("Lua: local idv = require \"pylon_idv\"   -- pylon_idv %s, %s"):format(idv._VERSION, _VERSION))
+local signer = assert(idv.new(secret))
+print(("  idv.new(secret)            -> %s   (safe to log)"):format(tostring(signer)))
+local hash = signer:sign(email)
+print(("  signer:sign(%q) -> %s"):format(email, hash))
+print(("  idv.sign(email, secret)    -> same hash: %s"):format(tostring(idv.sign(email, secret) == hash)))
+print(("  signer:verify(%q, hash)        -> %s"):format(email, tostring(signer:verify(email, hash))))
+print(("  signer:verify(\"mallory@example.com\", hash) -> %s"):format(tostring(signer:verify("mallory@example.com", hash))))
+print(("  signer:verify(email, nil)  -> %s   (a missing hash is no match, not an error)"):format(tostring(signer:verify(email, nil))))
+local ok, err = idv.sign(email, secret:sub(1, 20) .. "O" .. secret:sub(22))
+print(("  idv.sign(email, <secret with an O>) -> %s, %q"):format(tostring(ok), err))
+LUA

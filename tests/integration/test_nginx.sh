@@ -1,0 +1,236 @@
+#!/usr/bin/env bash
+# test_nginx.sh -- the Lua module inside a real nginx + lua-nginx-module (LuaJIT), as OpenResty
+# users run it: examples/openresty/nginx.conf, unchanged but for its port and module path, on
+# 127.0.0.1 and a free port under a temporary prefix.
+#
+#   tests/integration/test_nginx.sh CPATH_DIR
+#     CPATH_DIR: directory holding the LuaJIT build of pylon_idv.so (scripts/test-lua.sh passes
+#     build/lua/luajit/lib/lua/5.1)
+#
+# Checks: the page's email_hash equals the vector; /verify for good, flipped, missing, repeated
+# and bare hashes; rotation (a previous secret verifies, key 1); every shared vector signed
+# inside nginx (test-only locations on a second server, never in the example); a bad secret
+# stops nginx from starting with the message and without the secret; a short load run; and
+# an error log free of [error], [alert], [crit] and [emerg]. nginx is stopped on any exit.
+set -euo pipefail
+
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cpath_dir=$(cd "${1:?usage: test_nginx.sh CPATH_DIR}" && pwd)
+[ -f "$cpath_dir/pylon_idv.so" ] || { echo "no pylon_idv.so in $cpath_dir" >&2; exit 2; }
+nginx=${NGINX:-nginx}
+command -v "$nginx" >/dev/null || { echo "test_nginx: nginx not found" >&2; exit 2; }
+for m in ndk_http_module.so ngx_http_lua_module.so; do
+  [ -f "/usr/lib/nginx/modules/$m" ] || { echo "test_nginx: /usr/lib/nginx/modules/$m missing (apt install libnginx-mod-http-lua)" >&2; exit 2; }
+done
+
+vectors=$root/tests/vectors
+# crossref.tsv row 'ascii': jane@example.com under the common secret, and its hash
+SECRET=8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812
+JANE_HASH=386c49f4b2c6be922a05a7be7d380e49fba9a38cdb79d5378defc663716f3e6e
+OLD=00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff
+
+prefix=$(mktemp -d "${TMPDIR:-/tmp}/pylon_idv_nginx.XXXXXX")
+chmod 755 "$prefix"                  # workers (nobody, when the master is root) read below it
+mkdir -p "$prefix/logs" "$prefix/temp"
+pidfile=$prefix/logs/nginx.pid
+
+stop_nginx() {
+  if [ -s "$pidfile" ]; then
+    local pid; pid=$(cat "$pidfile")
+    kill -QUIT "$pid" 2>/dev/null || true
+    for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$pidfile"
+  fi
+}
+cleanup() {
+  local rc=$?
+  stop_nginx
+  if [ $rc -ne 0 ] && [ -f "$prefix/logs/error.log" ]; then
+    echo "--- $prefix/logs/error.log (tail)" >&2; tail -n 30 "$prefix/logs/error.log" >&2
+  fi
+  if [ $rc -eq 0 ] || [ -z "${KEEP:-}" ]; then rm -rf "$prefix"; fi
+}
+trap cleanup EXIT
+
+fails=0; checks=0
+ok()   { checks=$((checks + 1)); echo "ok   $*"; }
+fail() { checks=$((checks + 1)); fails=$((fails + 1)); echo "FAIL $*"; }
+expect_eq() { if [ "$2" = "$3" ]; then ok "$1"; else fail "$1: expected [$3], got [$2]"; fi; }
+
+free_port() {
+  python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])' 2>/dev/null \
+    || echo $((20000 + RANDOM % 20000))
+}
+port=$(free_port); tport=$(free_port)
+while [ "$tport" = "$port" ]; do tport=$(free_port); done
+
+# The example, with the port, the module path and one include (the test-only server).
+conf=$prefix/nginx.conf
+sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+    -e "s|^\( *lua_package_cpath\) .*|\1 '$cpath_dir/?.so;;';|" \
+    "$root/examples/openresty/nginx.conf" > "$conf"
+grep -q "listen 127.0.0.1:$port;" "$conf" && grep -q "lua_package_cpath '$cpath_dir/" "$conf" \
+  || { echo "test_nginx: could not adapt the example config" >&2; exit 1; }
+# close of the http block is the file's last '}': put the include just before it
+last=$(grep -n '^}' "$conf" | tail -n 1 | cut -d: -f1)
+sed -i "${last}i\\    include test-server.conf;" "$conf"
+
+cat > "$prefix/test-server.conf" <<CONF
+# Test only: the shared vectors signed inside nginx. POST a .tsv, get "checked N" and any FAIL.
+server {
+    listen 127.0.0.1:$tport;
+    default_type text/plain;
+    client_max_body_size 8m;
+    client_body_buffer_size 8m;
+    location = /vectors {
+        content_by_lua_block {
+            local idv = require "pylon_idv"
+            local function unhex(h)
+                return (h:gsub("%x%x", function(b) return string.char(tonumber(b, 16)) end))
+            end
+            ngx.req.read_body()
+            local body = assert(ngx.req.get_body_data(), "body not in memory")
+            local kind, n, out = ngx.var.arg_kind, 0, {}
+            for line in body:gmatch("[^\n]+") do
+                if line:sub(1, 1) ~= "#" then
+                    local f = {}
+                    for x in (line .. "\t"):gmatch("([^\t]*)\t") do f[#f + 1] = x end
+                    n = n + 1
+                    local ok, why = true, nil
+                    if kind == "hmac" then
+                        local key, msg, tag = f[4], unhex(f[5]), f[6]
+                        if f[3] == "sign" then
+                            ok = idv.sign(msg, key) == tag and idv.new(key):sign(msg) == tag
+                                 and idv.verify(msg, key, tag) == true
+                        else
+                            ok = idv.verify(msg, key, tag) == false
+                        end
+                    elseif kind == "crossref" then
+                        local email, secret, hash = unhex(f[2]), unhex(f[3]), f[4]
+                        ok = idv.sign(email, secret) == hash and idv.new(secret):verify(email, hash)
+                    elseif kind == "bad" then
+                        local h, err = idv.sign("x", unhex(f[1]))
+                        ok = h == nil and err:find("^pylon_idv: invalid secret: ") ~= nil
+                        if f[2] == "CHAR" then
+                            ok = ok and err:find(" at position " .. f[3] .. "$") ~= nil
+                        end
+                        why = err
+                    end
+                    if not ok then out[#out + 1] = "FAIL " .. f[1] .. " " .. f[2] .. " " .. tostring(why) end
+                end
+            end
+            out[#out + 1] = "checked " .. n
+            ngx.say(table.concat(out, "\n"))
+        }
+    }
+}
+CONF
+
+start_nginx() {  # env for the secret is set by the caller
+  "$nginx" -p "$prefix/" -c "$conf" -e "$prefix/logs/startup.log" 2>"$prefix/logs/start.err"
+}
+wait_ready() {
+  for _ in $(seq 100); do
+    curl -fsS -o /dev/null "http://127.0.0.1:$port/" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  echo "test_nginx: nginx did not answer on port $port" >&2; cat "$prefix/logs/start.err" >&2; return 1
+}
+get() { curl -sS -o "$prefix/body" -w '%{http_code}' "$@"; }
+
+# ---- 1. a bad secret: nginx refuses to start, and says why without showing the secret
+bad="${SECRET:0:17}G${SECRET:18}"
+if PYLON_IDENTITY_SECRET=$bad start_nginx; then
+  fail "nginx started with a malformed secret"; stop_nginx
+else
+  log=$(cat "$prefix/logs/start.err" "$prefix/logs/error.log" 2>/dev/null || true)
+  if grep -q "pylon_idv: invalid secret: invalid hex digit at position 17" <<<"$log"; then
+    ok "bad secret: nginx refuses to start, message names position 17"
+  else
+    fail "bad secret: message missing: $log"
+  fi
+  if grep -q "${SECRET:0:12}" <<<"$log"; then fail "bad secret: log shows the secret"; else ok "bad secret: log does not show the secret"; fi
+fi
+if env -u PYLON_IDENTITY_SECRET "$nginx" -p "$prefix/" -c "$conf" -e "$prefix/logs/startup.log" 2>"$prefix/logs/start.err"; then
+  fail "nginx started without a secret"; stop_nginx
+else
+  grep -q "PYLON_IDENTITY_SECRET is not set" "$prefix/logs/start.err" "$prefix/logs/error.log" 2>/dev/null \
+    && ok "missing secret: nginx refuses to start" || fail "missing secret: no message"
+fi
+: > "$prefix/logs/error.log"        # the expected [emerg]s above are not part of the clean-log check
+: > "$prefix/logs/startup.log"
+
+# ---- 2. the example, running (secret with a trailing newline, as read from a file)
+PYLON_IDENTITY_SECRET="$SECRET"$'\n' PYLON_IDENTITY_SECRET_PREVIOUS="$OLD" start_nginx
+wait_ready
+echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$port (test server :$tport), prefix $prefix"
+
+code=$(get "http://127.0.0.1:$port/")
+expect_eq "GET / status" "$code" 200
+page_hash=$(sed -n 's/.*email_hash: "\([0-9a-f]*\)".*/\1/p' "$prefix/body")
+expect_eq "page email_hash is the vector's hash for jane@example.com" "$page_hash" "$JANE_HASH"
+grep -q 'email: "jane@example.com"' "$prefix/body" && ok "page sets chat_settings.email" || fail "page email"
+if grep -q "$SECRET" "$prefix/body"; then fail "page shows the secret"; else ok "page does not show the secret"; fi
+
+v="http://127.0.0.1:$port/verify"
+code=$(get "$v?email=jane@example.com&hash=$JANE_HASH")
+expect_eq "verify good hash" "$code $(cat "$prefix/body")" '200 {"valid":true,"key":0}'
+code=$(get "$v?email=jane%40example.com&hash=${JANE_HASH^^}")
+expect_eq "verify good hash, upper case, encoded email" "$code $(cat "$prefix/body")" '200 {"valid":true,"key":0}'
+flipped="${JANE_HASH:0:10}0${JANE_HASH:11}"; [ "$flipped" != "$JANE_HASH" ] || flipped="${JANE_HASH:0:10}1${JANE_HASH:11}"
+code=$(get "$v?email=jane@example.com&hash=$flipped")
+expect_eq "verify flipped hash" "$code $(cat "$prefix/body")" '403 {"valid":false}'
+code=$(get "$v?email=mallory@example.com&hash=$JANE_HASH")
+expect_eq "verify other email" "$code" 403
+code=$(get "$v?email=jane@example.com")
+expect_eq "verify missing hash (not a 500)" "$code" 403
+code=$(get "$v?email=jane@example.com&hash")
+expect_eq "verify bare ?hash (true in Lua)" "$code" 403
+code=$(get "$v?email=jane@example.com&hash=$JANE_HASH&hash=$JANE_HASH")
+expect_eq "verify repeated hash (a table in Lua)" "$code" 403
+code=$(get "$v?hash=$JANE_HASH")
+expect_eq "verify without email" "$code" 400
+code=$(get "$v?email=jane@example.com&hash=%00$JANE_HASH")
+expect_eq "verify hash with a NUL" "$code" 403
+
+old_hash=$(printf 'jane@example.com' | openssl dgst -sha256 -mac HMAC -macopt "hexkey:$OLD" | sed 's/.*= //')
+code=$(get "$v?email=jane@example.com&hash=$old_hash")
+expect_eq "rotation: a hash made with the previous secret verifies, key 1" "$code $(cat "$prefix/body")" '200 {"valid":true,"key":1}'
+
+# ---- 3. every shared vector, signed inside nginx
+for pair in hmac:hmac_sha256.tsv crossref:crossref.tsv bad:bad_secrets.tsv; do
+  kind=${pair%%:*}; file=$vectors/${pair#*:}
+  rows=$(grep -vc '^#' "$file")
+  code=$(get --data-binary "@$file" "http://127.0.0.1:$tport/vectors?kind=$kind")
+  body=$(cat "$prefix/body")
+  if [ "$code" = 200 ] && [ "$body" = "checked $rows" ]; then
+    ok "in nginx: $rows rows of ${pair#*:}"
+  else
+    fail "in nginx: ${pair#*:}: HTTP $code: $(head -c 600 <<<"$body")"
+  fi
+done
+
+# ---- 4. a short load run over both workers (wrk, when installed)
+if command -v wrk >/dev/null; then
+  wrk -t2 -c16 -d2s "$v?email=jane@example.com&hash=$JANE_HASH" > "$prefix/wrk.txt" 2>&1 || true
+  rps=$(awk '/Requests\/sec/ {print $2}' "$prefix/wrk.txt")
+  if grep -q "Non-2xx" "$prefix/wrk.txt" || [ -z "$rps" ]; then
+    fail "load: $(cat "$prefix/wrk.txt")"
+  else
+    ok "load: /verify at ${rps} requests/s (wrk -t2 -c16 -d2s), all 200"
+  fi
+fi
+
+# ---- 5. the log: the signer's fingerprint, the rotation notice, and nothing worse than a warn
+stop_nginx
+log=$prefix/logs/error.log
+# init_by_lua runs while the configuration is read: its log goes to the -e (startup) log
+grep -q "pylon_idv .*: identity secret [0-9a-f]\{16\} (1 previous)" "$prefix/logs/startup.log" \
+  && ok "startup log names the secret by its fingerprint" || fail "fingerprint notice missing"
+grep -q "hash made with previous secret #1" "$log" && ok "rotation logged" || fail "rotation notice missing"
+if grep -q -- "${SECRET:0:12}\|${OLD:0:12}" "$log" "$prefix/logs/startup.log"; then fail "a log shows a secret"; else ok "no log shows a secret"; fi
+if grep -E '\[(error|alert|crit|emerg)\]' "$log" "$prefix/logs/startup.log"; then fail "error log has errors (above)"; else ok "error log clean (no error/alert/crit/emerg)"; fi
+
+echo "test_nginx: $((checks - fails))/$checks checks passed"
+[ "$fails" -eq 0 ]
