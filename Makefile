@@ -9,7 +9,7 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-lua bench test-bench fuzz clean
+        test-python test-lua bench test-bench fuzz test-fuzz clean
 
 all: build
 
@@ -29,7 +29,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-lua test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-lua test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -58,6 +58,11 @@ test-consumer:
 # Lua 5.1, 5.3, 5.4 and LuaJIT through luarocks, the CMake-built module, and nginx for real.
 test-lua:
 	scripts/test-lua.sh $(BUILD)
+
+# libFuzzer targets under ASan+UBSan (clang): each for FUZZ_SECONDS (60 in `make test`).
+FUZZ_SECONDS ?= 60
+fuzz test-fuzz:
+	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 # A benchmark, not a timed test: `make test` only proves it runs (--quick).
 bench: deps build

@@ -23,6 +23,7 @@ TARGETS=${*:-$ALL_TARGETS}
 # over several SHA-256 blocks, small enough to keep executions fast.
 declare -A MAX_LEN=([fuzz_secret]=512 [fuzz_sign]=1024)
 
+# shellcheck disable=SC2054  # commas inside -fsanitize=..., not array separators
 FLAGS=(-g -O1 -fno-omit-frame-pointer -fsanitize=fuzzer,address,undefined
        -fno-sanitize-recover=all -Icore/include -Icore/src -Itests/fuzz)
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0}
@@ -62,8 +63,9 @@ for t in $TARGETS; do
     files=$(find "$work" -type f | wc -l)
     if [ "$rc" -ne 0 ]; then
         failed=1
-        echo "!! $t FAILED (exit $rc); the report:" >&2
-        grep -E -A40 'ERROR: |REQUIRE|runtime error|deadly signal|Test unit written' "$log" | head -n 80 >&2 || tail -n 40 "$log" >&2
+        echo "!! $t FAILED (exit $rc); the full report is in $log:" >&2
+        grep -E 'REQUIRE|secret_check:|runtime error|==ERROR|SUMMARY:|deadly signal|Test unit written' \
+            "$log" | head -n 20 >&2 || tail -n 40 "$log" >&2
         summary+="$t: FAILED (exit $rc) after ${runs:-?} runs"$'\n'
     else
         summary+="$t: ${runs:-?} runs in ${FUZZ_SECONDS}s, ${cov:-cov: ?}, corpus $files files, no crash"$'\n'
