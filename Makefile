@@ -29,7 +29,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-lua test-fuzz test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-python test-lua test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -54,6 +54,10 @@ test-c-variants:
 
 test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer
+
+# One cp310-abi3 wheel: pytest on Debian's python3, a smoke test on every pyenv CPython >= 3.10.
+test-python:
+	scripts/test-python.sh
 
 # Lua 5.1, 5.3, 5.4 and LuaJIT through luarocks, the CMake-built module, and nginx for real.
 test-lua:

@@ -1,0 +1,832 @@
+/*
+ * _pylon_idv.c -- the CPython binding: a thin translation layer over the C core.
+ *
+ * Built against the stable ABI (setup.py defines Py_LIMITED_API=0x030A0000), so one
+ * cp310-abi3 wheel serves every CPython from 3.10 on. Multi-phase initialisation: all state
+ * (the exceptions, the Signer type, interned keyword names) lives in the module state, the
+ * Signer type is a heap type, nothing is static but constants; so every (sub)interpreter
+ * gets its own module and no lock is needed (the C signer is immutable once built).
+ *
+ * Inputs: an email is str (UTF-8, strict) or any bytes-like object; a secret is str or
+ * bytes(-like); a hash to verify is str, bytes(-like) or None. Anything else is TypeError.
+ * Objects exposing the buffer protocol other than bytes/bytearray are copied through
+ * memoryview() and bytes(): PyObject_GetBuffer is in the limited API only from 3.11.
+ *
+ * Messages come from the core (pi_error_message) and never contain any part of the secret.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "pylon_idv.h"
+#include "internal.h"    /* pi_error_message, PI_ERROR_MESSAGE_SIZE */
+
+#include <openssl/crypto.h>   /* OPENSSL_cleanse */
+
+/* Emails at least this long are hashed with the GIL released (about 1 us of SHA-256 at
+ * 4 KiB; below that, releasing and re-taking the GIL costs more than it lets others do). */
+#define PI_GIL_RELEASE_MIN 4096
+
+/* ------------------------------------------------------------------ module state */
+
+enum { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH, KW_KEY_BYTES, KW_COUNT };
+static const char *const kw_text[KW_COUNT] = { "email", "secret_hex", "email_hash", "key_bytes" };
+
+typedef struct {
+    PyObject *Error;                 /* pylon_idv.Error(Exception) */
+    PyObject *InvalidSecretError;    /* pylon_idv.InvalidSecretError(Error, ValueError) */
+    PyTypeObject *SignerType;
+    PyObject *kw[KW_COUNT];          /* interned keyword names */
+} module_state;
+
+static inline module_state *get_state(PyObject *module)
+{
+    return (module_state *)PyModule_GetState(module);
+}
+
+/* The Signer type cannot be subclassed, so Py_TYPE(self) is always the type this module
+ * created, and PyType_GetModuleState finds the module (works on the 3.10 stable ABI). */
+static inline module_state *state_of_type(PyTypeObject *tp)
+{
+    return (module_state *)PyType_GetModuleState(tp);
+}
+
+/* ------------------------------------------------------------ argument parsing */
+
+/* Positional-or-keyword arguments of a METH_FASTCALL | METH_KEYWORDS function. out[i]
+ * receives borrowed references (NULL for an omitted optional one). */
+static int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+                      PyObject *kwnames, const module_state *st, const int *names,
+                      Py_ssize_t n, Py_ssize_t nrequired, PyObject **out)
+{
+    Py_ssize_t i, j, nkw = 0;
+
+    if (nargs > n) {
+        PyErr_Format(PyExc_TypeError, "%s() takes %s %zd argument%s (%zd given)", fname,
+                     n == nrequired ? "exactly" : "at most", n, n == 1 ? "" : "s", nargs);
+        return -1;
+    }
+    for (i = 0; i < n; i++) out[i] = i < nargs ? args[i] : NULL;
+    if (kwnames != NULL && (nkw = PyTuple_Size(kwnames)) < 0) return -1;
+    for (j = 0; j < nkw; j++) {
+        PyObject *key = PyTuple_GetItem(kwnames, j);   /* borrowed */
+        if (key == NULL) return -1;
+        for (i = 0; i < n; i++)                          /* interned: usually identical */
+            if (key == st->kw[names[i]]) break;
+        if (i == n) {
+            for (i = 0; i < n; i++) {
+                int c = PyUnicode_Compare(key, st->kw[names[i]]);
+                if (c == -1 && PyErr_Occurred()) return -1;
+                if (c == 0) break;
+            }
+        }
+        if (i == n) {
+            PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'",
+                         fname, key);
+            return -1;
+        }
+        if (out[i] != NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
+                         fname, kw_text[names[i]]);
+            return -1;
+        }
+        out[i] = args[nargs + j];
+    }
+    for (i = 0; i < nrequired; i++) {
+        if (out[i] == NULL) {
+            PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %zd)",
+                         fname, kw_text[names[i]], i + 1);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+/* "TypeError: sign() argument 'email' must be str or bytes-like, not int" */
+static void type_error(const char *fname, const char *arg, const char *expected, PyObject *o)
+{
+    PyObject *name = PyObject_GetAttrString((PyObject *)Py_TYPE(o), "__qualname__");
+    if (name == NULL) {
+        PyErr_Clear();
+        PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be %s", fname, arg, expected);
+        return;
+    }
+    PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be %s, not %U", fname, arg,
+                 expected, name);
+    Py_DECREF(name);
+}
+
+/* ----------------------------------------------------------------- byte buffers */
+
+/* Bytes viewed in an argument. owner is a new reference to an immutable object holding p
+ * (a bytes copy), or NULL when p points into the argument itself (kept alive by the
+ * caller). mutable_ is set when p points into a bytearray: freeze() copies it before the
+ * GIL is released, since another thread could resize it meanwhile. */
+typedef struct {
+    const char *p;
+    Py_ssize_t n;
+    PyObject *owner;
+    int mutable_;
+} pi_buf;
+
+static void buf_release(pi_buf *b)
+{
+    Py_CLEAR(b->owner);
+}
+
+static int buf_freeze(pi_buf *b)
+{
+    PyObject *copy;
+    char *p;
+    if (!b->mutable_) return 0;
+    copy = PyBytes_FromStringAndSize(b->p, b->n);
+    if (copy == NULL) return -1;
+    p = PyBytes_AsString(copy);
+    if (p == NULL) { Py_DECREF(copy); return -1; }
+    Py_XDECREF(b->owner);
+    b->owner = copy;
+    b->p = p;
+    b->mutable_ = 0;
+    return 0;
+}
+
+/* bytes, bytearray, or any object with the buffer protocol (copied). Returns 1 when o was
+ * one of those, 0 when it is not a bytes-like object (no exception set), -1 on error. */
+static int buf_from_bytes_like(PyObject *o, pi_buf *b)
+{
+    PyObject *view, *copy;
+    char *p;
+    Py_ssize_t n;
+
+    if (PyBytes_Check(o)) {
+        if (PyBytes_AsStringAndSize(o, &p, &n) < 0) return -1;
+        b->p = p; b->n = n;
+        return 1;
+    }
+    if (PyByteArray_Check(o)) {
+        b->p = PyByteArray_AsString(o);
+        b->n = PyByteArray_Size(o);
+        b->mutable_ = 1;
+        return b->p == NULL ? -1 : 1;
+    }
+    /* memoryview, array.array, mmap, ...: memoryview() accepts exactly the objects with the
+     * buffer protocol (bytes() alone would also take ints and lists), then bytes() copies. */
+    view = PyMemoryView_FromObject(o);
+    if (view == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_TypeError)) { PyErr_Clear(); return 0; }
+        return -1;
+    }
+    copy = PyBytes_FromObject(view);
+    Py_DECREF(view);
+    if (copy == NULL) return -1;
+    if (PyBytes_AsStringAndSize(copy, &p, &n) < 0) { Py_DECREF(copy); return -1; }
+    b->owner = copy;
+    b->p = p; b->n = n;
+    return 1;
+}
+
+/* An email: str as UTF-8 (strict: a lone surrogate raises UnicodeEncodeError), or bytes-like
+ * taken as is. */
+static int buf_email(PyObject *o, pi_buf *b, const char *fname)
+{
+    int r;
+    if (PyUnicode_Check(o)) {
+        b->p = PyUnicode_AsUTF8AndSize(o, &b->n);
+        return b->p == NULL ? -1 : 0;
+    }
+    r = buf_from_bytes_like(o, b);
+    if (r == 0) type_error(fname, "email", "str or a bytes-like object", o);
+    return r < 0 || r == 0 ? -1 : 0;
+}
+
+/* A secret: str or bytes-like. A str that cannot be UTF-8 encoded (a lone surrogate) is not
+ * a UnicodeEncodeError -- that exception would carry the whole secret in its .object --
+ * but is encoded with surrogatepass, so the core reports the surrogate as an invalid digit
+ * at its position (every character before the first bad one is ASCII, so byte positions
+ * are character positions). */
+static int buf_secret(PyObject *o, pi_buf *b, const char *fname, const char *argname)
+{
+    int r;
+    if (PyUnicode_Check(o)) {
+        PyObject *enc;
+        char *p;
+        b->p = PyUnicode_AsUTF8AndSize(o, &b->n);
+        if (b->p != NULL) return 0;
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return -1;
+        PyErr_Clear();
+        enc = PyUnicode_AsEncodedString(o, "utf-8", "surrogatepass");
+        if (enc == NULL) return -1;
+        if (PyBytes_AsStringAndSize(enc, &p, &b->n) < 0) { Py_DECREF(enc); return -1; }
+        b->owner = enc;
+        b->p = p;
+        return 0;
+    }
+    r = buf_from_bytes_like(o, b);
+    if (r == 0) type_error(fname, argname, "str or bytes", o);
+    return r < 0 || r == 0 ? -1 : 0;
+}
+
+/* A candidate hash: str, bytes-like or None. None, and a str that is not even encodable,
+ * become "no hash" (p = NULL, n = 0), which the core treats as a mismatch. */
+static int buf_hash(PyObject *o, pi_buf *b, const char *fname)
+{
+    int r;
+    if (o == Py_None) return 0;
+    if (PyUnicode_Check(o)) {
+        b->p = PyUnicode_AsUTF8AndSize(o, &b->n);
+        if (b->p != NULL) return 0;
+        if (!PyErr_ExceptionMatches(PyExc_UnicodeEncodeError)) return -1;
+        PyErr_Clear();
+        b->n = 0;
+        return 0;
+    }
+    r = buf_from_bytes_like(o, b);
+    if (r == 0) type_error(fname, "email_hash", "str, bytes or None", o);
+    return r < 0 || r == 0 ? -1 : 0;
+}
+
+/* ---------------------------------------------------------------------- errors */
+
+/* Raise for a negative core status. For a malformed secret the message names the problem
+ * and, for an invalid character, its position; never the secret. which > 0 numbers a
+ * previous secret of a Signer. */
+static PyObject *raise_status(const module_state *st, int rc, const char *secret,
+                              size_t secret_len, Py_ssize_t which)
+{
+    char msg[PI_ERROR_MESSAGE_SIZE];
+    size_t pos = 0;
+
+    switch (rc) {
+    case PYLON_IDV_ESECRET_EMPTY:
+    case PYLON_IDV_ESECRET_ODD:
+    case PYLON_IDV_ESECRET_CHAR:
+        if (secret != NULL) (void)pylon_idv_secret_check(secret, secret_len, &pos);
+        pi_error_message(msg, sizeof msg, rc, pos);
+        if (which > 0)
+            PyErr_Format(st->InvalidSecretError, "%s (previous secret %zd)", msg, which);
+        else
+            PyErr_SetString(st->InvalidSecretError, msg);
+        break;
+    case PYLON_IDV_ENOMEM:
+        PyErr_NoMemory();
+        break;
+    default:
+        pi_error_message(msg, sizeof msg, rc, 0);
+        PyErr_SetString(st->Error, msg);
+        break;
+    }
+    return NULL;
+}
+
+/* -------------------------------------------------------------- module functions */
+
+PyDoc_STRVAR(sign_doc,
+"sign($module, /, email, secret_hex)\n--\n\n"
+"Return the email hash: lowercase_hex(HMAC-SHA256(bytes.fromhex(secret_hex), email)).\n\n"
+"email is a str (encoded as UTF-8, strictly) or a bytes-like object, hashed exactly as\n"
+"given: no trimming, lower-casing or normalisation. secret_hex is a str or bytes of hex\n"
+"digits, either case; surrounding ASCII whitespace is ignored. The result is 64 lowercase\n"
+"hex digits, the same as hmac.new(bytes.fromhex(secret_hex), email.encode(),\n"
+"hashlib.sha256).hexdigest().\n\n"
+"Raises InvalidSecretError for an empty, odd-length or non-hex secret, TypeError for an\n"
+"argument of the wrong type, UnicodeEncodeError for a str email with lone surrogates.\n"
+"To sign many emails with one secret, a Signer is faster.");
+
+static PyObject *m_sign(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                        PyObject *kwnames)
+{
+    static const int names[] = { KW_EMAIL, KW_SECRET_HEX };
+    module_state *st = get_state(module);
+    PyObject *a[2], *res = NULL;
+    pi_buf e = { 0 }, s = { 0 };
+    char hash[PYLON_IDV_HASH_HEX_SIZE];
+    int rc;
+
+    if (parse_args("sign", args, nargs, kwnames, st, names, 2, 2, a) < 0) return NULL;
+    if (buf_email(a[0], &e, "sign") < 0) goto done;
+    if (buf_secret(a[1], &s, "sign", "secret_hex") < 0) goto done;
+    if (e.n >= PI_GIL_RELEASE_MIN) {
+        if (buf_freeze(&e) < 0 || buf_freeze(&s) < 0) goto done;
+        Py_BEGIN_ALLOW_THREADS
+        rc = pylon_idv_sign(hash, e.p, (size_t)e.n, s.p, (size_t)s.n);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = pylon_idv_sign(hash, e.p, (size_t)e.n, s.p, (size_t)s.n);
+    }
+    if (rc < 0) raise_status(st, rc, s.p, (size_t)s.n, 0);
+    else res = PyUnicode_FromStringAndSize(hash, PYLON_IDV_HASH_HEX_LEN);
+done:
+    buf_release(&e);
+    buf_release(&s);
+    return res;
+}
+
+PyDoc_STRVAR(verify_doc,
+"verify($module, /, email, secret_hex, email_hash)\n--\n\n"
+"Return True if email_hash is the hash of email under secret_hex, else False.\n\n"
+"email_hash is a str or bytes of 64 hex digits, either case, compared in constant time.\n"
+"Anything else (None, a wrong length, a non-hex or non-ASCII str) is simply False, never\n"
+"an exception. A bad secret is still an error, checked first: InvalidSecretError.\n"
+"TypeError for arguments of the wrong type.");
+
+static PyObject *m_verify(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                          PyObject *kwnames)
+{
+    static const int names[] = { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH };
+    module_state *st = get_state(module);
+    PyObject *a[3], *res = NULL;
+    pi_buf e = { 0 }, s = { 0 }, h = { 0 };
+    int rc;
+
+    if (parse_args("verify", args, nargs, kwnames, st, names, 3, 3, a) < 0) return NULL;
+    if (buf_email(a[0], &e, "verify") < 0) goto done;
+    if (buf_secret(a[1], &s, "verify", "secret_hex") < 0) goto done;
+    if (buf_hash(a[2], &h, "verify") < 0) goto done;
+    if (e.n >= PI_GIL_RELEASE_MIN) {
+        if (buf_freeze(&e) < 0 || buf_freeze(&s) < 0 || buf_freeze(&h) < 0) goto done;
+        Py_BEGIN_ALLOW_THREADS
+        rc = pylon_idv_verify(e.p, (size_t)e.n, s.p, (size_t)s.n, h.p, (size_t)h.n);
+        Py_END_ALLOW_THREADS
+    } else {
+        rc = pylon_idv_verify(e.p, (size_t)e.n, s.p, (size_t)s.n, h.p, (size_t)h.n);
+    }
+    if (rc < 0) raise_status(st, rc, s.p, (size_t)s.n, 0);
+    else res = PyBool_FromLong(rc == 1);
+done:
+    buf_release(&e);
+    buf_release(&s);
+    buf_release(&h);
+    return res;
+}
+
+PyDoc_STRVAR(generate_secret_doc,
+"generate_secret($module, /)\n--\n\n"
+"Return a new identity secret: 32 bytes from OpenSSL's CSPRNG as 64 lowercase hex digits.\n\n"
+"Raises Error if the random generator fails.");
+
+static PyObject *m_generate_secret(PyObject *module, PyObject *Py_UNUSED(ignored))
+{
+    char secret[PYLON_IDV_SECRET_HEX_SIZE];
+    PyObject *res;
+    int rc = pylon_idv_generate_secret(secret);
+
+    if (rc < 0) return raise_status(get_state(module), rc, NULL, 0, 0);
+    res = PyUnicode_FromStringAndSize(secret, PYLON_IDV_SECRET_HEX_SIZE - 1);
+    OPENSSL_cleanse(secret, sizeof secret);
+    return res;
+}
+
+/* ---------------------------------------------------------------------- Signer */
+
+typedef struct {
+    PyObject_HEAD
+    pylon_idv_signer *signer;                       /* never NULL once constructed */
+    char fingerprint[PYLON_IDV_FINGERPRINT_SIZE];
+} SignerObject;
+
+#define SIGNER(o) ((SignerObject *)(o))
+
+/* Wrap a ready C signer (ownership taken: freed on failure too). */
+static PyObject *signer_wrap(PyTypeObject *type, pylon_idv_signer *signer)
+{
+    allocfunc alloc = (allocfunc)PyType_GetSlot(type, Py_tp_alloc);
+    PyObject *self = alloc(type, 0);
+    if (self == NULL) {
+        pylon_idv_signer_free(signer);
+        return NULL;
+    }
+    SIGNER(self)->signer = signer;
+    pylon_idv_signer_fingerprint(signer, SIGNER(self)->fingerprint);
+    return self;
+}
+
+PyDoc_STRVAR(Signer_doc,
+"Signer(secret_hex, *, previous=())\n--\n\n"
+"A secret decoded once, ready to sign and verify many emails fast.\n\n"
+"secret_hex is a str or bytes of hex digits (as for sign()). previous is an iterable of\n"
+"older secrets still accepted by verify() and match() during a rotation; sign() always\n"
+"uses secret_hex. A Signer is immutable and may be shared by any number of threads. It\n"
+"never shows its secret: repr() gives only the fingerprint, and it cannot be pickled or\n"
+"copied.\n\n"
+"Raises InvalidSecretError for a malformed secret (current or previous), TypeError for\n"
+"arguments of the wrong type.");
+
+static PyObject *Signer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
+{
+    static char *kwlist[] = { "secret_hex", "previous", NULL };
+    module_state *st = state_of_type(type);
+    PyObject *secret = NULL, *previous = NULL, *iter = NULL, *item;
+    pylon_idv_signer *signer = NULL;
+    pi_buf s = { 0 };
+    Py_ssize_t k = 0;
+    int rc;
+
+    if (st == NULL) return NULL;
+    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$O:Signer", kwlist, &secret, &previous))
+        return NULL;
+    if (buf_secret(secret, &s, "Signer", "secret_hex") < 0) return NULL;
+    rc = pylon_idv_signer_new(&signer, s.p, (size_t)s.n);
+    if (rc < 0) {
+        raise_status(st, rc, s.p, (size_t)s.n, 0);
+        buf_release(&s);
+        return NULL;
+    }
+    buf_release(&s);
+
+    if (previous != NULL) {
+        /* A single secret where a list belongs would be iterated digit by digit. */
+        if (PyUnicode_Check(previous) || PyBytes_Check(previous) ||
+            PyByteArray_Check(previous)) {
+            type_error("Signer", "previous", "an iterable of secrets (a list or tuple)",
+                       previous);
+            goto fail;
+        }
+        iter = PyObject_GetIter(previous);
+        if (iter == NULL) {
+            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
+                PyErr_Clear();
+                type_error("Signer", "previous", "an iterable of secrets (a list or tuple)",
+                           previous);
+            }
+            goto fail;
+        }
+        while ((item = PyIter_Next(iter)) != NULL) {
+            pi_buf p = { 0 };
+            k++;
+            if (buf_secret(item, &p, "Signer", "previous") < 0) { Py_DECREF(item); goto fail; }
+            rc = pylon_idv_signer_add_previous(signer, p.p, (size_t)p.n);
+            if (rc < 0) raise_status(st, rc, p.p, (size_t)p.n, k);
+            buf_release(&p);
+            Py_DECREF(item);
+            if (rc < 0) goto fail;
+        }
+        if (PyErr_Occurred()) goto fail;
+        Py_CLEAR(iter);
+    }
+    return signer_wrap(type, signer);
+
+fail:
+    Py_XDECREF(iter);
+    pylon_idv_signer_free(signer);
+    return NULL;
+}
+
+static void Signer_dealloc(PyObject *self)
+{
+    PyTypeObject *tp = Py_TYPE(self);
+    freefunc tp_free = (freefunc)PyType_GetSlot(tp, Py_tp_free);
+    pylon_idv_signer_free(SIGNER(self)->signer);      /* wipes the key material */
+    SIGNER(self)->signer = NULL;
+    tp_free(self);
+    Py_DECREF(tp);                                    /* heap type instances own a reference */
+}
+
+static PyObject *Signer_repr(PyObject *self)
+{
+    return PyUnicode_FromFormat("<pylon_idv.Signer fingerprint=%s>", SIGNER(self)->fingerprint);
+}
+
+PyDoc_STRVAR(Signer_from_key_doc,
+"from_key($type, /, key_bytes)\n--\n\n"
+"Return a Signer keyed with raw key bytes, without hex decoding.\n\n"
+"For vendors that key HMAC with the secret string itself (Intercom, Front, Help Scout,\n"
+"Crisp, Chatwoot): Signer.from_key(secret.encode()). key_bytes is a bytes-like object;\n"
+"a str is refused (TypeError) so that the encoding is explicit. An empty key raises\n"
+"InvalidSecretError.");
+
+static PyObject *Signer_from_key(PyObject *cls, PyObject *const *args, Py_ssize_t nargs,
+                                 PyObject *kwnames)
+{
+    static const int names[] = { KW_KEY_BYTES };
+    PyTypeObject *type = (PyTypeObject *)cls;
+    module_state *st = state_of_type(type);
+    pylon_idv_signer *signer = NULL;
+    PyObject *a[1];
+    pi_buf k = { 0 };
+    int rc, r;
+
+    if (st == NULL) return NULL;
+    if (parse_args("from_key", args, nargs, kwnames, st, names, 1, 1, a) < 0) return NULL;
+    if (PyUnicode_Check(a[0])) {
+        PyErr_SetString(PyExc_TypeError,
+                        "from_key() argument 'key_bytes' must be bytes-like, not str "
+                        "(encode it: Signer.from_key(secret.encode('utf-8')))");
+        return NULL;
+    }
+    r = buf_from_bytes_like(a[0], &k);
+    if (r <= 0) {
+        if (r == 0) type_error("from_key", "key_bytes", "a bytes-like object", a[0]);
+        return NULL;
+    }
+    rc = pylon_idv_signer_new_from_key(&signer, k.p, (size_t)k.n);
+    buf_release(&k);
+    if (rc < 0) return raise_status(st, rc, NULL, 0, 0);
+    return signer_wrap(type, signer);
+}
+
+PyDoc_STRVAR(Signer_sign_doc,
+"sign($self, /, email)\n--\n\n"
+"Return the email hash under the current secret: 64 lowercase hex digits.\n\n"
+"email is a str (UTF-8, strict) or a bytes-like object, hashed exactly as given.");
+
+static PyObject *Signer_sign(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames)
+{
+    static const int names[] = { KW_EMAIL };
+    module_state *st = state_of_type(Py_TYPE(self));
+    PyObject *a[1], *res = NULL;
+    pi_buf e = { 0 };
+    char hash[PYLON_IDV_HASH_HEX_SIZE];
+
+    if (st == NULL) return NULL;
+    if (parse_args("sign", args, nargs, kwnames, st, names, 1, 1, a) < 0) return NULL;
+    if (buf_email(a[0], &e, "sign") < 0) return NULL;
+    if (e.n >= PI_GIL_RELEASE_MIN) {
+        if (buf_freeze(&e) < 0) goto done;
+        Py_BEGIN_ALLOW_THREADS
+        pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
+        Py_END_ALLOW_THREADS
+    } else {
+        pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
+    }
+    if (hash[0] == '\0') raise_status(st, PYLON_IDV_ECRYPTO, NULL, 0, 0);   /* EVP only */
+    else res = PyUnicode_FromStringAndSize(hash, PYLON_IDV_HASH_HEX_LEN);
+done:
+    buf_release(&e);
+    return res;
+}
+
+/* Shared by verify() and match(): the core's match index (-1 for none), or -2 on error. */
+static int signer_match(PyObject *self, const char *fname, PyObject *const *args,
+                        Py_ssize_t nargs, PyObject *kwnames)
+{
+    static const int names[] = { KW_EMAIL, KW_EMAIL_HASH };
+    module_state *st = state_of_type(Py_TYPE(self));
+    PyObject *a[2];
+    pi_buf e = { 0 }, h = { 0 };
+    int idx = -2;
+
+    if (st == NULL) return -2;
+    if (parse_args(fname, args, nargs, kwnames, st, names, 2, 2, a) < 0) return -2;
+    if (buf_email(a[0], &e, fname) < 0) goto done;
+    if (buf_hash(a[1], &h, fname) < 0) goto done;
+    if (e.n >= PI_GIL_RELEASE_MIN) {
+        if (buf_freeze(&e) < 0 || buf_freeze(&h) < 0) goto done;
+        Py_BEGIN_ALLOW_THREADS
+        idx = pylon_idv_signer_match(SIGNER(self)->signer, e.p, (size_t)e.n, h.p, (size_t)h.n);
+        Py_END_ALLOW_THREADS
+    } else {
+        idx = pylon_idv_signer_match(SIGNER(self)->signer, e.p, (size_t)e.n, h.p, (size_t)h.n);
+    }
+    if (idx < -1) idx = -1;
+done:
+    buf_release(&e);
+    buf_release(&h);
+    return idx;
+}
+
+PyDoc_STRVAR(Signer_verify_doc,
+"verify($self, /, email, email_hash)\n--\n\n"
+"Return True if email_hash is the email's hash under the current or a previous secret.\n\n"
+"email_hash is a str or bytes of 64 hex digits, either case, compared in constant time;\n"
+"None or a malformed hash is simply False.");
+
+static PyObject *Signer_verify(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames)
+{
+    int idx = signer_match(self, "verify", args, nargs, kwnames);
+    if (idx == -2) return NULL;
+    return PyBool_FromLong(idx >= 0);
+}
+
+PyDoc_STRVAR(Signer_match_doc,
+"match($self, /, email, email_hash)\n--\n\n"
+"Say which secret email_hash was made with: 0 for the current secret, k for the k-th\n"
+"previous secret (1-based, in the order given), None for no match.\n\n"
+"Every secret is tried (constant time); use it to log who still sends hashes made with an\n"
+"old secret, and retire that secret when nobody does. Note that 0 is falsy: compare the\n"
+"result with None.");
+
+static PyObject *Signer_match(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
+                              PyObject *kwnames)
+{
+    int idx = signer_match(self, "match", args, nargs, kwnames);
+    if (idx == -2) return NULL;
+    if (idx < 0) Py_RETURN_NONE;
+    return PyLong_FromLong(idx);
+}
+
+PyDoc_STRVAR(Signer_fingerprint_doc,
+"The secret's fingerprint: 16 hex digits of HMAC-SHA256(key, \"pylon_idv fingerprint v1\").\n"
+"Safe to log and compare between services; it reveals nothing about the key.");
+
+static PyObject *Signer_get_fingerprint(PyObject *self, void *Py_UNUSED(closure))
+{
+    return PyUnicode_FromString(SIGNER(self)->fingerprint);
+}
+
+PyDoc_STRVAR(Signer_nocopy_doc,
+"Refused: a Signer holds a secret key and is neither pickled nor copied (TypeError).\n"
+"Share the object itself (it is immutable and thread-safe), or build another from the\n"
+"secret.");
+
+static PyObject *Signer_nocopy(PyObject *self, PyObject *args)
+{
+    (void)self; (void)args;
+    PyErr_SetString(PyExc_TypeError,
+                    "cannot pickle or copy a pylon_idv.Signer: it holds a secret key; share "
+                    "the object itself or create another from the secret");
+    return NULL;
+}
+
+#define FASTKW (METH_FASTCALL | METH_KEYWORDS)
+#define FN(f) ((PyCFunction)(void (*)(void))(f))
+
+static PyMethodDef Signer_methods[] = {
+    { "sign", FN(Signer_sign), FASTKW, Signer_sign_doc },
+    { "verify", FN(Signer_verify), FASTKW, Signer_verify_doc },
+    { "match", FN(Signer_match), FASTKW, Signer_match_doc },
+    { "from_key", FN(Signer_from_key), FASTKW | METH_CLASS, Signer_from_key_doc },
+    { "__reduce__", Signer_nocopy, METH_NOARGS, Signer_nocopy_doc },
+    { "__reduce_ex__", Signer_nocopy, METH_O, Signer_nocopy_doc },
+    { "__copy__", Signer_nocopy, METH_NOARGS, Signer_nocopy_doc },
+    { "__deepcopy__", Signer_nocopy, METH_O, Signer_nocopy_doc },
+    { NULL, NULL, 0, NULL }
+};
+
+static PyGetSetDef Signer_getset[] = {
+    { "fingerprint", Signer_get_fingerprint, NULL, Signer_fingerprint_doc, NULL },
+    { NULL, NULL, NULL, NULL, NULL }
+};
+
+static PyType_Slot Signer_slots[] = {
+    { Py_tp_doc, (void *)Signer_doc },
+    { Py_tp_new, (void *)Signer_new },
+    { Py_tp_dealloc, (void *)Signer_dealloc },
+    { Py_tp_repr, (void *)Signer_repr },
+    { Py_tp_methods, Signer_methods },
+    { Py_tp_getset, Signer_getset },
+    { 0, NULL }
+};
+
+#if defined(Py_TPFLAGS_IMMUTABLETYPE)
+#  define PI_TPFLAGS (Py_TPFLAGS_DEFAULT | Py_TPFLAGS_IMMUTABLETYPE)
+#else
+#  define PI_TPFLAGS Py_TPFLAGS_DEFAULT
+#endif
+
+/* No Py_TPFLAGS_BASETYPE: a Signer is final (and immutable: the type's attributes too). */
+static PyType_Spec Signer_spec = {
+    "pylon_idv.Signer", sizeof(SignerObject), 0, PI_TPFLAGS, Signer_slots
+};
+
+/* ---------------------------------------------------------------------- module */
+
+static PyMethodDef module_methods[] = {
+    { "sign", FN(m_sign), FASTKW, sign_doc },
+    { "verify", FN(m_verify), FASTKW, verify_doc },
+    { "generate_secret", m_generate_secret, METH_NOARGS, generate_secret_doc },
+    { NULL, NULL, 0, NULL }
+};
+
+PyDoc_STRVAR(Error_doc,
+"Base class of the errors raised by pylon_idv (other than TypeError and\n"
+"UnicodeEncodeError for arguments of the wrong type or encoding).");
+PyDoc_STRVAR(InvalidSecretError_doc,
+"The identity secret is malformed: empty (or only whitespace), an odd number of hex\n"
+"digits, or a character that is not a hex digit (the message gives its position, never\n"
+"the secret). Also a ValueError.");
+
+static int module_exec(PyObject *module)
+{
+    module_state *st = get_state(module);
+    PyObject *bases;
+    int i;
+
+    for (i = 0; i < KW_COUNT; i++) {
+        st->kw[i] = PyUnicode_InternFromString(kw_text[i]);
+        if (st->kw[i] == NULL) return -1;
+    }
+    st->Error = PyErr_NewExceptionWithDoc("pylon_idv.Error", Error_doc, NULL, NULL);
+    if (st->Error == NULL) return -1;
+    bases = PyTuple_Pack(2, st->Error, PyExc_ValueError);
+    if (bases == NULL) return -1;
+    st->InvalidSecretError = PyErr_NewExceptionWithDoc("pylon_idv.InvalidSecretError",
+                                                       InvalidSecretError_doc, bases, NULL);
+    Py_DECREF(bases);
+    if (st->InvalidSecretError == NULL) return -1;
+    st->SignerType = (PyTypeObject *)PyType_FromModuleAndSpec(module, &Signer_spec, NULL);
+    if (st->SignerType == NULL) return -1;
+
+    if (PyModule_AddObjectRef(module, "Error", st->Error) < 0) return -1;
+    if (PyModule_AddObjectRef(module, "InvalidSecretError", st->InvalidSecretError) < 0)
+        return -1;
+    if (PyModule_AddType(module, st->SignerType) < 0) return -1;
+    if (PyModule_AddStringConstant(module, "__version__", pylon_idv_version()) < 0) return -1;
+    if (PyModule_AddIntConstant(module, "HASH_HEX_LEN", PYLON_IDV_HASH_HEX_LEN) < 0) return -1;
+    if (PyModule_AddIntConstant(module, "_GIL_RELEASE_MIN", PI_GIL_RELEASE_MIN) < 0) return -1;
+    return 0;
+}
+
+static int module_traverse(PyObject *module, visitproc visit, void *arg)
+{
+    module_state *st = get_state(module);
+    int i;
+    if (st == NULL) return 0;
+    Py_VISIT(st->Error);
+    Py_VISIT(st->InvalidSecretError);
+    Py_VISIT(st->SignerType);
+    for (i = 0; i < KW_COUNT; i++) Py_VISIT(st->kw[i]);
+    return 0;
+}
+
+static int module_clear(PyObject *module)
+{
+    module_state *st = get_state(module);
+    int i;
+    if (st == NULL) return 0;
+    Py_CLEAR(st->Error);
+    Py_CLEAR(st->InvalidSecretError);
+    Py_CLEAR(st->SignerType);
+    for (i = 0; i < KW_COUNT; i++) Py_CLEAR(st->kw[i]);
+    return 0;
+}
+
+static void module_free(void *module)
+{
+    (void)module_clear((PyObject *)module);
+}
+
+PyDoc_STRVAR(module_doc,
+"Identity-verification hashes for the Pylon chat widget (C core, stable ABI).\n\n"
+"email_hash = lowercase_hex(HMAC-SHA256(key = bytes.fromhex(secret), msg = email)).\n"
+"Import the public package, pylon_idv, rather than this module.");
+
+/*
+ * Sub-interpreters. Multi-phase init already makes the module safe to import in several
+ * interpreters, and on 3.12+ a module without a Py_mod_multiple_interpreters slot is taken
+ * as "supported" (shared GIL). The module also supports a per-interpreter GIL (no global
+ * Python state; the core's only globals are its thread-safe per-thread cache), but the slot
+ * that says so exists from 3.12 and is in the limited API only from 3.12: an older CPython
+ * rejects an unknown slot ID with SystemError. So:
+ *  - compiled without Py_LIMITED_API, or for the 3.12+ limited API, the slot is static;
+ *  - in the cp310-abi3 build, two definitions are compiled and PyInit picks the one with the
+ *    slot only when the running interpreter is 3.12 or newer. The slot's number and value
+ *    are part of the 3.12 stable ABI (they cannot change), which is what makes this sound.
+ * Free threading (Py_mod_gil) is not declared: abi3 extensions do not load on free-threaded
+ * builds, and a non-limited build would need a review of the GIL-less paths first.
+ */
+#if defined(Py_mod_multiple_interpreters)
+#  define PI_MOD_MULTIPLE_INTERPRETERS Py_mod_multiple_interpreters
+#  define PI_PER_INTERPRETER_GIL Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
+#  define PI_STATIC_SUBINTERPRETER_SLOT 1
+#else
+#  define PI_MOD_MULTIPLE_INTERPRETERS 3                 /* Include/moduleobject.h, 3.12 */
+#  define PI_PER_INTERPRETER_GIL ((void *)2)
+#  define PI_STATIC_SUBINTERPRETER_SLOT 0
+#endif
+
+static PyModuleDef_Slot module_slots_isolated[] = {
+    { Py_mod_exec, (void *)module_exec },
+    { PI_MOD_MULTIPLE_INTERPRETERS, PI_PER_INTERPRETER_GIL },
+    { 0, NULL }
+};
+
+static struct PyModuleDef module_def_isolated = {
+    PyModuleDef_HEAD_INIT, "_pylon_idv", module_doc, sizeof(module_state),
+    module_methods, module_slots_isolated, module_traverse, module_clear, module_free
+};
+
+#if !PI_STATIC_SUBINTERPRETER_SLOT
+static PyModuleDef_Slot module_slots[] = {
+    { Py_mod_exec, (void *)module_exec },
+    { 0, NULL }
+};
+
+static struct PyModuleDef module_def = {
+    PyModuleDef_HEAD_INIT, "_pylon_idv", module_doc, sizeof(module_state),
+    module_methods, module_slots, module_traverse, module_clear, module_free
+};
+
+/* The running interpreter's (major, minor) >= (3, 12), from Py_GetVersion() ("3.12.1 (...").
+ * Py_Version, the numeric form, is in the limited API only from 3.11. */
+static int runtime_is_312_or_newer(void)
+{
+    const char *v = Py_GetVersion();
+    char *end;
+    long major = strtol(v, &end, 10), minor = 0;
+    if (*end == '.') minor = strtol(end + 1, NULL, 10);
+    return major > 3 || (major == 3 && minor >= 12);
+}
+#endif
+
+PyMODINIT_FUNC PyInit__pylon_idv(void)
+{
+#if PI_STATIC_SUBINTERPRETER_SLOT
+    return PyModuleDef_Init(&module_def_isolated);
+#else
+    return PyModuleDef_Init(runtime_is_312_or_newer() ? &module_def_isolated : &module_def);
+#endif
+}

@@ -1,0 +1,25 @@
+#!/bin/sh
+# demo-python.sh [EMAIL] -- the Python binding doing its job, in a few lines (make demo).
+# Uses PYLON_IDENTITY_SECRET (a new secret when unset) and the wheel/venv that
+# `scripts/test-python.sh --build-only` builds, building it first when missing.
+set -eu
+cd "$(dirname "$0")/.."
+email=${1:-jane@example.com}
+venv=${BUILD:-build}/venv-py
+if ! "$venv/bin/python" -c 'import pylon_idv' >/dev/null 2>&1; then
+    echo "   (building the Python wheel: scripts/test-python.sh --build-only)"
+    scripts/test-python.sh --build-only >/dev/null
+fi
+cd "$venv"    # import the installed package, never a source tree
+EMAIL=$email bin/python - <<'PY'
+import os
+import pylon_idv
+
+secret = os.environ.get("PYLON_IDENTITY_SECRET") or pylon_idv.generate_secret()
+email = os.environ["EMAIL"]
+h = pylon_idv.sign(email, secret)                      # what the page hands to the widget
+ok = pylon_idv.verify(email, secret, h)
+forged = pylon_idv.verify("mallory@example.com", secret, h)
+print(f"   Python {h}   verify: {ok}, another email: {forged}")
+assert ok and not forged
+PY

@@ -1,0 +1,171 @@
+"""Build the pylon_idv CPython extension from the C core (core/src) and bindings/python.
+
+One stable-ABI extension (Py_LIMITED_API for 3.10): the wheel is tagged cp310-abi3 and
+imports on every CPython >= 3.10. Metadata is in pyproject.toml; this file adds what must be
+computed: the version (read from core/src/version.h, the single source of truth), the
+extension's sources, and where OpenSSL's libcrypto is.
+
+OpenSSL, first match wins:
+  1. PYLON_IDV_OPENSSL_CFLAGS / PYLON_IDV_OPENSSL_LIBS: compiler and linker flags, verbatim
+     (e.g. "-I/opt/ssl/include" and "-L/opt/ssl/lib -lcrypto");
+  2. OPENSSL_INCLUDE_DIR / OPENSSL_LIB_DIR (or OPENSSL_DIR, meaning DIR/include, DIR/lib);
+  3. pkg-config libcrypto (PKG_CONFIG names another pkg-config);
+  4. the compiler's default paths and -lcrypto.
+Before compiling anything, the build checks that <openssl/sha.h> compiles and stops with a
+clear message naming the package to install when it does not.
+"""
+
+import os
+import re
+import shlex
+import subprocess
+import sys
+import tempfile
+from glob import glob
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LIMITED_API = 0x030A0000          # Python 3.10: the oldest CPython the wheel supports
+ABI_TAG = "cp310"
+
+
+def read_version():
+    path = os.path.join(HERE, "core", "src", "version.h")
+    with open(path, encoding="ascii") as f:
+        m = re.search(r'#define\s+PYLON_IDV_VERSION_STRING\s+"([^"]+)"', f.read())
+    if not m:
+        sys.exit(f"setup.py: no PYLON_IDV_VERSION_STRING in {path}")
+    return m.group(1)
+
+
+def split_flags(flags):
+    """Sort compiler/linker flags into setuptools' lists."""
+    out = {"include_dirs": [], "library_dirs": [], "libraries": [], "extra_compile_args": [],
+           "extra_link_args": [], "define_macros": []}
+    for f in flags:
+        if f.startswith("-I"):
+            out["include_dirs"].append(f[2:])
+        elif f.startswith("-L"):
+            out["library_dirs"].append(f[2:])
+        elif f.startswith("-l"):
+            out["libraries"].append(f[2:])
+        elif f.startswith("-D"):
+            name, _, value = f[2:].partition("=")
+            out["define_macros"].append((name, value or None))
+        else:
+            out["extra_compile_args" if not f.startswith("-Wl,") else "extra_link_args"].append(f)
+    return out
+
+
+def openssl_flags():
+    """(where the flags came from, flags dict)."""
+    env = os.environ
+    if env.get("PYLON_IDV_OPENSSL_CFLAGS") is not None or env.get("PYLON_IDV_OPENSSL_LIBS"):
+        flags = shlex.split(env.get("PYLON_IDV_OPENSSL_CFLAGS", ""))
+        flags += shlex.split(env.get("PYLON_IDV_OPENSSL_LIBS", "") or "-lcrypto")
+        return "PYLON_IDV_OPENSSL_CFLAGS/LIBS", split_flags(flags)
+    inc, lib = env.get("OPENSSL_INCLUDE_DIR"), env.get("OPENSSL_LIB_DIR")
+    if env.get("OPENSSL_DIR"):
+        inc = inc or os.path.join(env["OPENSSL_DIR"], "include")
+        lib = lib or os.path.join(env["OPENSSL_DIR"], "lib")
+    if inc or lib:
+        flags = ([f"-I{inc}"] if inc else []) + ([f"-L{lib}"] if lib else []) + ["-lcrypto"]
+        d = split_flags(flags)
+        if lib:
+            d["extra_link_args"].append(f"-Wl,-rpath,{lib}")
+        return "OPENSSL_INCLUDE_DIR/OPENSSL_LIB_DIR", d
+    pkg_config = env.get("PKG_CONFIG", "pkg-config")
+    try:
+        out = subprocess.run([pkg_config, "--cflags", "--libs", "libcrypto"],
+                             capture_output=True, text=True, check=True).stdout
+        return "pkg-config libcrypto", split_flags(shlex.split(out))
+    except (OSError, subprocess.CalledProcessError):
+        return "the compiler's default paths", split_flags(["-lcrypto"])
+
+
+MISSING_OPENSSL = """
+pylon_idv: cannot compile against OpenSSL: <openssl/sha.h> was not found
+(flags from {source}).
+
+The extension needs OpenSSL's libcrypto headers (OpenSSL 1.1.1 or 3.x):
+  Debian/Ubuntu:  apt-get install libssl-dev
+  Fedora/RHEL:    dnf install openssl-devel
+  Alpine:         apk add openssl-dev
+  macOS:          brew install openssl@3, then OPENSSL_DIR=$(brew --prefix openssl@3)
+Or point the build at an OpenSSL: OPENSSL_INCLUDE_DIR=... OPENSSL_LIB_DIR=... (or
+OPENSSL_DIR=...), or PYLON_IDV_OPENSSL_CFLAGS="-I..." PYLON_IDV_OPENSSL_LIBS="-L... -lcrypto".
+
+Compiler output:
+{output}"""
+
+
+class BuildExt(build_ext):
+    """build_ext that checks for the OpenSSL headers first, with a useful message."""
+
+    def build_extensions(self):
+        self._check_openssl()
+        super().build_extensions()
+
+    def _check_openssl(self):
+        ext = self.extensions[0]
+        with tempfile.TemporaryDirectory() as tmp:
+            src = os.path.join(tmp, "check_openssl.c")
+            with open(src, "w") as f:
+                f.write("#include <openssl/sha.h>\n#include <openssl/crypto.h>\n"
+                        "int main(void) { return 0; }\n")
+            try:
+                self.compiler.compile([src], output_dir=tmp, include_dirs=ext.include_dirs,
+                                      extra_postargs=ext.extra_compile_args)
+            except Exception as e:   # CompileError, with the compiler's output on stderr
+                raise SystemExit(MISSING_OPENSSL.format(source=OPENSSL_SOURCE,
+                                                        output=str(e))) from None
+
+
+OPENSSL_SOURCE, ssl = openssl_flags()
+BUILD_BASE = os.path.join("build", "python")
+os.makedirs(BUILD_BASE, exist_ok=True)
+
+compile_args = list(ssl["extra_compile_args"])
+link_args = list(ssl["extra_link_args"])
+if os.name == "posix":
+    compile_args += ["-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"]
+    link_args += ["-pthread"]
+if sys.platform.startswith("linux"):
+    # Export only PyInit__pylon_idv: the core's pylon_idv_* symbols stay private to the
+    # extension, so they can never interpose on (or be interposed by) a libpylon_idv.so.
+    link_args += ["-Wl,--version-script=" + os.path.join("bindings", "python", "exports.map")]
+
+core_sources = sorted(os.path.relpath(p, HERE)
+                      for p in glob(os.path.join(HERE, "core", "src", "*.c")))
+
+extension = Extension(
+    "pylon_idv._pylon_idv",
+    sources=core_sources + [os.path.join("bindings", "python", "_pylon_idv.c")],
+    include_dirs=[os.path.join("core", "src"), os.path.join("core", "include")]
+    + ssl["include_dirs"],
+    library_dirs=ssl["library_dirs"],
+    libraries=ssl["libraries"] or ["crypto"],
+    define_macros=[("Py_LIMITED_API", hex(LIMITED_API))] + ssl["define_macros"],
+    extra_compile_args=compile_args,
+    extra_link_args=link_args,
+    depends=glob(os.path.join("core", "src", "*.h")) + [os.path.join("core", "include",
+                                                                      "pylon_idv.h")],
+    py_limited_api=True,
+)
+
+setup(
+    version=read_version(),
+    packages=["pylon_idv"],
+    package_dir={"pylon_idv": os.path.join("bindings", "python", "pylon_idv")},
+    package_data={"pylon_idv": ["py.typed", "__init__.pyi"]},
+    ext_modules=[extension],
+    cmdclass={"build_ext": BuildExt},
+    options={
+        "bdist_wheel": {"py_limited_api": ABI_TAG},
+        # Every build output under build/python (gitignored), none at the top level.
+        "build": {"build_base": BUILD_BASE},
+        "egg_info": {"egg_base": BUILD_BASE},
+    },
+)
