@@ -67,7 +67,8 @@ int  pylon_idv_sign(char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                     const char *secret_hex, size_t secret_hex_len);
 
 /* 1 when hash_hex is the email's hash (64 hex digits, either case, compared in constant time),
- * 0 for anything else (wrong, malformed, NULL), <0 only for a bad secret. */
+ * 0 for anything else (wrong, malformed, NULL), <0 only for a bad secret (or EINVAL: a NULL
+ * email of nonzero length). */
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_verify(const char *email, size_t email_len,
                       const char *secret_hex, size_t secret_hex_len,
