@@ -40,4 +40,7 @@ print(("  signer:verify(\"mallory@example.com\", hash) -> %s"):format(tostring(s
 print(("  signer:verify(email, nil)  -> %s   (a missing hash is no match, not an error)"):format(tostring(signer:verify(email, nil))))
 local ok, err = idv.sign(email, secret:sub(1, 20) .. "O" .. secret:sub(22))
 print(("  idv.sign(email, <secret with an O>) -> %s, %q"):format(tostring(ok), err))
+print("  idv.chat_settings_script(email, signer, { app_id = \"YOUR_APP_ID\", name = \"</script>x\" }) ->")
+print("    " .. idv.chat_settings_script(email, signer, { app_id = "YOUR_APP_ID", name = "</script>x" }))
+print(("  idv.diagnose(\"Jane@example.com\", secret, hash) -> %s"):format((idv.diagnose("Jane@example.com", secret, hash))))
 LUA

@@ -7,6 +7,10 @@
 #   NGINX_TEST=0 scripts/test-lua.sh                  skip the nginx test
 #   CMAKE_TEST=0 scripts/test-lua.sh                  skip the CMake build of the module
 #   BUILD_ONLY=1 scripts/test-lua.sh                  build only (scripts/demo-lua.sh uses it)
+#   VALGRIND_TEST=0 scripts/test-lua.sh               skip the memcheck run of the error paths
+#   VALGRIND_ITERATIONS=100000 scripts/test-lua.sh    its iterations (default 10000, 100000 with CI set;
+#                                                     100000 took 8 min 40 s here, also clean)
+#   LOAD_REQUESTS=N, LOAD_RSS_SLACK_KB=K              the nginx load run (tests/integration/test_nginx.sh)
 #
 # `luarocks make` compiles in the source directory and drops pylon_idv.so (and .o files) there;
 # a pylon_idv.so at the top of the checkout is what Python would import. So each version builds
@@ -114,10 +118,40 @@ if [ "${CMAKE_TEST:-1}" != 0 ] && command -v cmake >/dev/null && command -v lua5
   fi
 fi
 
+# Every error path of the module (each nil, err and each raise) under valgrind memcheck with the
+# Lua 5.4 build: no error, nothing definitely lost (tests/lua/valgrind_errors.lua). CI runs each
+# path 100k times (two processes of 50k side by side, about 5 min); elsewhere 10k by default.
+if [ "${VALGRIND_TEST:-1}" != 0 ] && [[ " $versions " == *" 5.4 "* ]]; then
+  if [ -n "${CI:-}" ]; then iters=${VALGRIND_ITERATIONS:-100000}; else iters=${VALGRIND_ITERATIONS:-10000}; fi
+  half=$(( (iters + 1) / 2 ))
+  echo "== Lua 5.4: error paths under valgrind memcheck ($iters iterations, 2 processes)"
+  start=$(date +%s)
+  vg_ok=1
+  for part in 1 2; do
+    LUA_CPATH="$out/5.4/lib/lua/5.4/?.so" valgrind --leak-check=full --errors-for-leak-kinds=definite \
+      --error-exitcode=1 lua5.4 tests/lua/valgrind_errors.lua "$half" > "$out/valgrind-$part.log" 2>&1 &
+    eval "vg_pid_$part=\$!"
+  done
+  for part in 1 2; do
+    eval "pid=\$vg_pid_$part"
+    wait "$pid" || { vg_ok=0; cat "$out/valgrind-$part.log" >&2; }
+  done
+  if [ $vg_ok = 1 ]; then
+    for part in 1 2; do
+      lost=$(sed -n 's/.*definitely lost: \([0-9,]* bytes in [0-9,]* blocks\).*/\1/p' "$out/valgrind-$part.log")
+      summary+=("valgrind $part/2: $(grep '^valgrind_errors:' "$out/valgrind-$part.log"); errors 0, definitely lost ${lost:-0 bytes}, $(( $(date +%s) - start )) s")
+    done
+  else
+    summary+=("valgrind: FAILED"); failed+=("valgrind")
+  fi
+fi
+
 if [ "${NGINX_TEST:-1}" != 0 ] && [[ " $versions " == *" luajit "* ]]; then
   echo "== nginx + lua-nginx-module integration (LuaJIT build)"
   if tests/integration/test_nginx.sh "$out/luajit/lib/lua/5.1" 2>&1 | tee "$out/nginx.log"; then
     summary+=("nginx: $(tail -n 1 "$out/nginx.log")")
+    grep '^load: [0-9]' "$out/nginx.log" | sed 's/^/nginx /' > "$out/nginx-load.txt" || true
+    [ -s "$out/nginx-load.txt" ] && summary+=("$(cat "$out/nginx-load.txt")")
   else
     summary+=("nginx: FAILED"); failed+=("nginx")
   fi

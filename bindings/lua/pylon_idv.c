@@ -11,8 +11,16 @@
  *   - bad data (a malformed secret) returns nil, "pylon_idv: invalid secret: ...";
  *   - verify returns true/false; a missing or malformed hash is simply not a match.
  * Messages never contain any part of a secret.
+ *
+ * Also the two integration helpers of issue 7: idv.diagnose (a developer tool, never for a
+ * request path) and idv.chat_settings_script (the page's <script>, escaped by the core's
+ * pi_json_script_string, the one escaper every binding shares).
  */
+#include <math.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define LUA_LIB
@@ -20,7 +28,7 @@
 #include "lauxlib.h"
 
 #include "pylon_idv.h"
-#include "internal.h"           /* pi_error_message, PI_ERROR_MESSAGE_SIZE */
+#include "internal.h"           /* pi_error_message, pi_json_script_string */
 
 #define PI_SIGNER_MT "pylon_idv.signer"
 
@@ -51,6 +59,18 @@ static void pi_newlib(lua_State *L, const luaL_Reg *l)
     while (l[n].name != NULL) n++;
     lua_createtable(L, 0, n);
     pi_setfuncs(L, l, 0);
+}
+
+/* luaL_testudata (5.2+), for every version: the userdata at i if its metatable is tname's. */
+static void *pi_testudata(lua_State *L, int i, const char *tname)
+{
+    void *p = lua_touserdata(L, i);
+    int same;
+    if (p == NULL || !lua_getmetatable(L, i)) return NULL;
+    luaL_getmetatable(L, tname);
+    same = lua_rawequal(L, -1, -2);
+    lua_pop(L, 2);
+    return same ? p : NULL;
 }
 
 /* ------------------------------------------------------------------------ errors */
@@ -285,6 +305,253 @@ static int m_tostring(lua_State *L)
     return 1;
 }
 
+/* ------------------------------------------------------------------ diagnose */
+
+/* idv.diagnose(email, secret_hex, hash) -> cause_name, message
+ * Never fails on data: a malformed secret is itself a cause (invalid_secret, truncated_secret),
+ * and a hash that is not a string (nil, true, a table) counts as "", as in verify. A developer
+ * tool: not constant time, and it answers questions about the secret, so never expose it on an
+ * HTTP endpoint (pylon-idv diagnose is the command-line form). */
+static int l_diagnose(lua_State *L)
+{
+    size_t email_len, secret_len, hash_len;
+    const char *email = luaL_checklstring(L, 1, &email_len);
+    const char *secret = luaL_checklstring(L, 2, &secret_len);
+    const char *hash = opt_hash(L, 3, &hash_len);
+    int cause = pylon_idv_diagnose(email, email_len, secret, secret_len, hash, hash_len);
+
+    lua_pushstring(L, pylon_idv_cause_name(cause));
+    lua_pushstring(L, pylon_idv_cause_message(cause));
+    return 2;
+}
+
+/* ------------------------------------------------------- chat_settings_script */
+
+#define PI_SCRIPT_HEAD "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = {"
+#define PI_SCRIPT_TAIL "};</script>"
+#define PI_NUMBER_SIZE 48       /* "%.17g" of a double, or a 64-bit integer, with room */
+
+typedef struct pi_field {
+    const char *key, *str;      /* str: a string value; strings stay anchored (args, table) */
+    size_t key_len, str_len;
+    int type;                   /* LUA_TSTRING, LUA_TNUMBER, LUA_TBOOLEAN */
+    int boolean, is_int;
+    lua_Number num;
+#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
+    lua_Integer integer;
+#endif
+} pi_field;
+
+static int field_cmp(const void *a, const void *b)
+{
+    const pi_field *x = (const pi_field *)a, *y = (const pi_field *)b;
+    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
+    int c = memcmp(x->key, y->key, n);
+    if (c != 0) return c;
+    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
+}
+
+/* A JSON number: integers as integers, floats by "%.17g" (exact round trip). Whatever the
+ * C locale's decimal point is, the output has '.'. */
+static size_t put_number(char *out, const pi_field *f)
+{
+    char tmp[PI_NUMBER_SIZE];
+    size_t i, o = 0;
+    int n;
+#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
+    if (f->is_int)
+        n = snprintf(tmp, sizeof tmp, LUA_INTEGER_FMT, (LUAI_UACINT)f->integer);
+    else
+#endif
+        n = snprintf(tmp, sizeof tmp, "%.17g", (double)f->num);
+    if (n < 0 || (size_t)n >= sizeof tmp) n = 0;
+    for (i = 0; i < (size_t)n; i++) {
+        char c = tmp[i];
+        if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E')
+            out[o++] = c;
+        else if (o == 0 || out[o - 1] != '.')
+            out[o++] = '.';                    /* a locale's decimal point, of any length */
+    }
+    if (o == 0) out[o++] = '0';
+    return o;
+}
+
+/* Add `need` to *total, raising rather than wrapping around. */
+static void add_size(lua_State *L, size_t *total, size_t need)
+{
+    if (need > SIZE_MAX - *total) luaL_error(L, "pylon_idv: chat settings too large");
+    *total += need;
+}
+
+static size_t json_size(lua_State *L, size_t n)
+{
+    if (n > (SIZE_MAX - 3) / 6) luaL_error(L, "pylon_idv: chat settings too large");
+    return PI_JSON_SCRIPT_SIZE(n);
+}
+
+/* Is the string key[0..len) the C string name? (Keys may hold NUL bytes.) */
+static int key_is(const char *key, size_t len, const char *name)
+{
+    return len == strlen(name) && memcmp(key, name, len) == 0;
+}
+
+/* The bytes a field takes in the output, its NUL slot included (see PI_JSON_SCRIPT_SIZE). */
+static size_t field_size(lua_State *L, size_t key_len, int type, size_t str_len)
+{
+    size_t total = 0;
+    add_size(L, &total, json_size(L, key_len));
+    add_size(L, &total, 2);                                       /* ':' and ',' */
+    add_size(L, &total, type == LUA_TSTRING ? json_size(L, str_len) : PI_NUMBER_SIZE);
+    return total;
+}
+
+/* idv.chat_settings_script(email, secret_or_signer, fields) -> "<script>...</script>" | nil, err
+ *
+ * fields: a table with string keys and string, number or boolean values, read raw (no
+ * __pairs/__index); `app_id` is required (a non-empty string); `email` and `email_hash` are
+ * set here and may not be given. Keys come out in byte order, so the output is deterministic
+ * (the same as JSON with sorted keys). Wrong types raise; a bad secret returns nil, err.
+ *
+ * Strings are read in place (pointers into the arguments and the table). Every Lua allocation
+ * (which may run a finalizer, which may change the table) happens before the pointers are
+ * taken; the second pass checks the table still agrees with the first. */
+static int l_chat_settings_script(lua_State *L)
+{
+    size_t email_len, secret_len = 0, n = 0, total, total2, i, o, len;
+    const char *email = luaL_checklstring(L, 1, &email_len);
+    const char *secret = NULL, *k;
+    pi_lsigner *u = (pi_lsigner *)pi_testudata(L, 2, PI_SIGNER_MT);
+    char hash[PYLON_IDV_HASH_HEX_SIZE], small[2048], *out;
+    int have_app_id = 0, rc, vt;
+    pi_field *f;
+
+    if (u != NULL) {
+        if (u->signer == NULL) return luaL_error(L, "pylon_idv: attempt to use a closed signer");
+    } else if (lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER) {
+        secret = luaL_checklstring(L, 2, &secret_len);
+    } else {
+        const char *msg = lua_pushfstring(L, "secret string or " PI_SIGNER_MT " expected, got %s",
+                                          luaL_typename(L, 2));
+        return luaL_argerror(L, 2, msg);
+    }
+    luaL_checktype(L, 3, LUA_TTABLE);
+    lua_settop(L, 3);
+
+    /* Pass 1: check every field, count them, size the output. Raises before any work. */
+    total = sizeof PI_SCRIPT_HEAD + sizeof PI_SCRIPT_TAIL;
+    add_size(L, &total, field_size(L, 5, LUA_TSTRING, email_len));
+    add_size(L, &total, field_size(L, 10, LUA_TSTRING, PYLON_IDV_HASH_HEX_LEN));
+    lua_pushnil(L);
+    while (lua_next(L, 3) != 0) {
+        size_t key_len;
+        vt = lua_type(L, -1);
+        if (lua_type(L, -2) != LUA_TSTRING) {
+            const char *msg = lua_pushfstring(L, "field names must be strings, got %s",
+                                              luaL_typename(L, -2));
+            return luaL_argerror(L, 3, msg);
+        }
+        k = lua_tolstring(L, -2, &key_len);
+        if (key_is(k, key_len, "email") || key_is(k, key_len, "email_hash")) {
+            const char *msg = lua_pushfstring(L, "field '%s' is set by chat_settings_script", k);
+            return luaL_argerror(L, 3, msg);
+        }
+        len = 0;
+        if (vt == LUA_TNUMBER) {
+            double x = (double)lua_tonumber(L, -1);
+            if (isnan(x) || isinf(x)) {
+                const char *msg = lua_pushfstring(L, "field '%s' is not a finite number", k);
+                return luaL_argerror(L, 3, msg);
+            }
+        } else if (vt == LUA_TSTRING) {
+            (void)lua_tolstring(L, -1, &len);
+        } else if (vt != LUA_TBOOLEAN) {
+            const char *msg = lua_pushfstring(L, "field '%s': string, number or boolean "
+                                              "expected, got %s", k, luaL_typename(L, -1));
+            return luaL_argerror(L, 3, msg);
+        }
+        if (key_is(k, key_len, "app_id")) {
+            if (vt != LUA_TSTRING || len == 0)
+                return luaL_argerror(L, 3, "field 'app_id' must be a non-empty string");
+            have_app_id = 1;
+        }
+        add_size(L, &total, field_size(L, key_len, vt, len));
+        n++;
+        lua_pop(L, 1);
+    }
+    if (!have_app_id) return luaL_argerror(L, 3, "field 'app_id' is required");
+
+    /* The hash: a bad secret is data, nil + err, as in sign. */
+    if (u != NULL) {
+        pylon_idv_signer_sign(u->signer, hash, email, email_len);
+        if (hash[0] == '\0') return luaL_error(L, "pylon_idv: signing failed");  /* EVP only */
+    } else {
+        rc = pylon_idv_sign(hash, email, email_len, secret, secret_len);
+        if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len);
+    }
+
+    /* Every allocation now, before any pointer into the table is taken. */
+    n += 2;
+    f = (pi_field *)lua_newuserdata(L, n * sizeof *f);            /* index 4 */
+    out = total <= sizeof small ? small : (char *)lua_newuserdata(L, total);
+    memset(f, 0, n * sizeof *f);
+
+    /* Pass 2: collect (no allocation from here to the final lua_pushlstring), sort by key. */
+    f[0].key = "email"; f[0].key_len = 5; f[0].type = LUA_TSTRING;
+    f[0].str = email; f[0].str_len = email_len;
+    f[1].key = "email_hash"; f[1].key_len = 10; f[1].type = LUA_TSTRING;
+    f[1].str = hash; f[1].str_len = PYLON_IDV_HASH_HEX_LEN;
+    total2 = sizeof PI_SCRIPT_HEAD + sizeof PI_SCRIPT_TAIL
+           + field_size(L, 5, LUA_TSTRING, email_len)
+           + field_size(L, 10, LUA_TSTRING, PYLON_IDV_HASH_HEX_LEN);
+    i = 2;
+    lua_pushnil(L);
+    while (lua_next(L, 3) != 0) {
+        pi_field *e = i < n ? &f[i] : NULL;
+        vt = lua_type(L, -1);
+        if (e == NULL || lua_type(L, -2) != LUA_TSTRING
+            || (vt != LUA_TSTRING && vt != LUA_TNUMBER && vt != LUA_TBOOLEAN))
+            return luaL_error(L, "pylon_idv: fields changed while being read");
+        i++;
+        e->key = lua_tolstring(L, -2, &e->key_len);
+        e->type = vt;
+        if (vt == LUA_TSTRING) e->str = lua_tolstring(L, -1, &e->str_len);
+        else if (vt == LUA_TBOOLEAN) e->boolean = lua_toboolean(L, -1);
+        else {
+#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
+            if (lua_isinteger(L, -1)) { e->is_int = 1; e->integer = lua_tointeger(L, -1); }
+#endif
+            e->num = lua_tonumber(L, -1);
+            if (isnan((double)e->num) || isinf((double)e->num))
+                return luaL_error(L, "pylon_idv: fields changed while being read");
+        }
+        total2 += field_size(L, e->key_len, vt, e->str_len);
+        lua_pop(L, 1);
+    }
+    if (i != n || total2 > total) return luaL_error(L, "pylon_idv: fields changed while being read");
+    qsort(f, n, sizeof *f, field_cmp);
+
+    /* Write: each piece has its PI_JSON_SCRIPT_SIZE counted, NUL slot included. */
+    memcpy(out, PI_SCRIPT_HEAD, sizeof PI_SCRIPT_HEAD - 1);
+    o = sizeof PI_SCRIPT_HEAD - 1;
+    for (i = 0; i < n; i++) {
+        if (i > 0) out[o++] = ',';
+        o += pi_json_script_string(out + o, f[i].key, f[i].key_len);
+        out[o++] = ':';
+        if (f[i].type == LUA_TSTRING) {
+            o += pi_json_script_string(out + o, f[i].str, f[i].str_len);
+        } else if (f[i].type == LUA_TBOOLEAN) {
+            memcpy(out + o, f[i].boolean ? "true" : "false", f[i].boolean ? 4 : 5);
+            o += f[i].boolean ? 4 : 5;
+        } else {
+            o += put_number(out + o, &f[i]);
+        }
+    }
+    memcpy(out + o, PI_SCRIPT_TAIL, sizeof PI_SCRIPT_TAIL - 1);
+    o += sizeof PI_SCRIPT_TAIL - 1;
+    lua_pushlstring(L, out, o);
+    return 1;
+}
+
 /* ------------------------------------------------------------------------ module */
 
 static const luaL_Reg signer_methods[] = {
@@ -310,6 +577,8 @@ static const luaL_Reg module_functions[] = {
     {"new", l_new},
     {"from_key", l_from_key},
     {"generate_secret", l_generate_secret},
+    {"diagnose", l_diagnose},
+    {"chat_settings_script", l_chat_settings_script},
     {NULL, NULL}
 };
 

@@ -7,11 +7,20 @@
 #     CPATH_DIR: directory holding the LuaJIT build of pylon_idv.so (scripts/test-lua.sh passes
 #     build/lua/luajit/lib/lua/5.1)
 #
-# Checks: the page's email_hash equals the vector; /verify for good, flipped, missing, repeated
-# and bare hashes; rotation (a previous secret verifies, key 1); every shared vector signed
-# inside nginx (test-only locations on a second server, never in the example); a bad secret
-# stops nginx from starting with the message and without the secret; a short load run; and
-# an error log free of [error], [alert], [crit] and [emerg]. nginx is stopped on any exit.
+# Checks: the page's chat_settings script (idv.chat_settings_script: one <script> element whose
+# JSON decodes to app_id, email, name and the vector's email_hash); no /diagnose endpoint;
+# /verify for good, flipped, missing, repeated and bare hashes; rotation (a previous secret
+# verifies, key 1); every shared vector signed inside nginx (test-only locations on a second
+# server, never in the example); a bad secret stops nginx from starting with the message and
+# without the secret; a load run (wrk, 2 workers, >= 100k requests by default, every response
+# body checked by wrk's Lua script; the same two worker processes before and after, and their
+# VmRSS flat within LOAD_RSS_SLACK_KB); the page again with hostile email and name values (inert:
+# one </script>, the JSON gives them back); and an error log free of [error], [alert], [crit]
+# and [emerg]. nginx is stopped on any exit.
+#
+#   LOAD_REQUESTS=120000     at least this many requests in the load run (0: skip it): at least
+#                            1/2 to the page, 1/4 good and 1/4 bad /verify, in 3 s wrk runs
+#   LOAD_RSS_SLACK_KB=2048   allowed growth of each worker's VmRSS over the load run
 set -euo pipefail
 
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -166,12 +175,59 @@ PYLON_IDENTITY_SECRET="$SECRET"$'\n' PYLON_IDENTITY_SECRET_PREVIOUS="$OLD" start
 wait_ready
 echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$port (test server :$tport), prefix $prefix"
 
+# The chat_settings <script>: exactly one script element and one "</script" in the page, the
+# JSON between them valid and giving back what the config holds; email_hash = HMAC of the email
+# bytes (computed here by Python's hmac: an independent oracle). Prints "ok ..." or "FAIL ...".
+check_page() {  # FILE EMAIL NAME   (EMAIL and NAME as bytes, passed through the environment)
+  PAGE_EMAIL=$2 PAGE_NAME=$3 PAGE_SECRET=$SECRET python3 - "$1" <<'PY'
+import hashlib, hmac, json, os, sys
+page = open(sys.argv[1], "rb").read()
+env = os.environb
+email, name = env[b"PAGE_EMAIL"], env[b"PAGE_NAME"]
+secret = bytes.fromhex(env[b"PAGE_SECRET"].decode().strip())
+head = b"<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
+tail = b";</script>"
+low = page.lower()
+problems = []
+if low.count(b"<script") != 1: problems.append("%d <script in the page" % low.count(b"<script"))
+if low.count(b"</script") != 1: problems.append("%d </script in the page" % low.count(b"</script"))
+if low.count(b"<!--") != 1: problems.append("%d <!-- in the page (1 expected: the widget note)" % low.count(b"<!--"))
+start = page.find(head)
+end = page.find(tail, start)
+if start < 0 or end < 0:
+    problems.append("no chat_settings script")
+else:
+    raw = page[start + len(head):end]
+    for bad in (b"<", b">", b"&", "\u2028".encode(), "\u2029".encode()):
+        if bad in raw: problems.append("raw %r in the JSON" % bad)
+    try:
+        cs = json.loads(raw.decode("utf-8"))
+    except ValueError as e:
+        cs = {}
+        problems.append("JSON does not parse: %s" % e)
+    want = {
+        "app_id": "YOUR_APP_ID",
+        "email": email.decode("utf-8", "replace"),
+        "name": name.decode("utf-8", "replace"),
+        "email_hash": hmac.new(secret, email, hashlib.sha256).hexdigest(),
+    }
+    if cs != want: problems.append("chat_settings %r != %r" % (cs, want))
+if env[b"PAGE_SECRET"].strip() in page: problems.append("the page shows the secret")
+print("FAIL " + "; ".join(problems) if problems else "ok")
+PY
+}
+
 code=$(get "http://127.0.0.1:$port/")
 expect_eq "GET / status" "$code" 200
-page_hash=$(sed -n 's/.*email_hash: "\([0-9a-f]*\)".*/\1/p' "$prefix/body")
-expect_eq "page email_hash is the vector's hash for jane@example.com" "$page_hash" "$JANE_HASH"
-grep -q 'email: "jane@example.com"' "$prefix/body" && ok "page sets chat_settings.email" || fail "page email"
+res=$(check_page "$prefix/body" "jane@example.com" "Jane Doe")
+expect_eq "page: one chat_settings script, JSON = app_id, email, name, email_hash (the vector's)" "$res" ok
+grep -q "\"email_hash\":\"$JANE_HASH\"" "$prefix/body" && ok "page email_hash is the vector's hash for jane@example.com" \
+  || fail "page email_hash: $(cat "$prefix/body")"
 if grep -q "$SECRET" "$prefix/body"; then fail "page shows the secret"; else ok "page does not show the secret"; fi
+for path in /diagnose /diagnose/ "/diagnose?email=jane@example.com&hash=00"; do
+  code=$(get "http://127.0.0.1:$port$path")
+  expect_eq "no diagnose endpoint: GET $path" "$code" 404
+done
 
 v="http://127.0.0.1:$port/verify"
 code=$(get "$v?email=jane@example.com&hash=$JANE_HASH")
@@ -211,14 +267,118 @@ for pair in hmac:hmac_sha256.tsv crossref:crossref.tsv bad:bad_secrets.tsv; do
   fi
 done
 
-# ---- 4. a short load run over both workers (wrk, when installed)
-if command -v wrk >/dev/null; then
-  wrk -t2 -c16 -d2s "$v?email=jane@example.com&hash=$JANE_HASH" > "$prefix/wrk.txt" 2>&1 || true
-  rps=$(awk '/Requests\/sec/ {print $2}' "$prefix/wrk.txt")
-  if grep -q "Non-2xx" "$prefix/wrk.txt" || [ -z "$rps" ]; then
-    fail "load: $(cat "$prefix/wrk.txt")"
+# ---- 4. load: >= 100k requests over the two workers (wrk), every response checked
+# wrk's Lua script (one state per wrk thread) counts right and wrong answers in response(), and
+# done() sums them over the threads. wrk runs for a duration, not a count: each kind of request
+# is sent in 3-second runs until its count is reached.
+cat > "$prefix/check.lua" <<'WRK'
+-- args: STATUS MODE TEXT; MODE "eq": body (less its final newline) == TEXT, "has": body
+-- contains TEXT. done() prints "checked good=N bad=N errors=N seconds=S".
+local threads = {}
+function setup(thread) threads[#threads + 1] = thread end
+function init(args)
+  want_status, mode, want = tonumber(args[1]), args[2], args[3]
+  good, bad = 0, 0
+end
+function response(status, headers, body)
+  local ok = status == want_status
+  if mode == "eq" then ok = ok and (body:gsub("\n$", "")) == want
+  else ok = ok and body:find(want, 1, true) ~= nil end
+  if ok then good = good + 1 else
+    bad = bad + 1
+    if bad <= 3 then io.stderr:write("wrong answer: ", status, " ", body:sub(1, 200), "\n") end
+  end
+end
+function done(summary)
+  local g, b = 0, 0
+  for _, t in ipairs(threads) do g = g + t:get("good"); b = b + t:get("bad") end
+  local e = summary.errors
+  io.write(("checked good=%d bad=%d errors=%d seconds=%.3f\n"):format(g, b,
+    e.connect + e.read + e.write + e.timeout, summary.duration / 1e6))
+end
+WRK
+
+worker_pids() { pgrep -P "$(cat "$pidfile")" | sort -n | tr '\n' ' '; }
+rss_kb() { awk '/^VmRSS:/ {print $2}' "/proc/$1/status"; }
+# wrk_check NAME COUNT URL STATUS MODE TEXT: 3 s runs until COUNT answers; prints
+# "good bad errors requests/s"
+wrk_check() {
+  local g=0 b=0 e=0 secs=0 rg rb re rs runs=0
+  while [ "$g" -lt "$2" ] && [ "$runs" -lt 60 ]; do
+    runs=$((runs + 1))
+    wrk -t2 -c16 -d3s -s "$prefix/check.lua" "$3" -- "$4" "$5" "$6" \
+      > "$prefix/wrk-$1.txt" 2>> "$prefix/wrk-$1.err" || true
+    read -r rg rb re rs < <(sed -n 's/^checked good=\([0-9]*\) bad=\([0-9]*\) errors=\([0-9]*\) seconds=\([0-9.]*\)$/\1 \2 \3 \4/p' "$prefix/wrk-$1.txt")
+    [ -n "${rg:-}" ] || { b=$((b + 1)); cat "$prefix/wrk-$1.txt" >> "$prefix/wrk-$1.err"; break; }
+    g=$((g + rg)); b=$((b + rb)); e=$((e + re))
+    secs=$(awk -v a="$secs" -v c="$rs" 'BEGIN { print a + c }')
+    [ "$rb" = 0 ] && [ "$re" = 0 ] || break
+  done
+  echo "$g $b $e $(awk -v g="$g" -v s="$secs" 'BEGIN { printf "%.0f", (s > 0 ? g / s : 0) }')"
+}
+
+load=${LOAD_REQUESTS:-120000}
+slack=${LOAD_RSS_SLACK_KB:-2048}
+if [ "$load" -gt 0 ] && ! command -v wrk >/dev/null; then
+  fail "load: wrk not installed (apt install wrk)"
+elif [ "$load" -gt 0 ]; then
+  page_want="\"email_hash\":\"$JANE_HASH\""
+  # warm up (LuaJIT traces, nginx and libc pools), then the figures
+  wrk_check warmup 1 "http://127.0.0.1:$port/" 200 has "$page_want" >/dev/null
+  pids0=$(worker_pids)
+  declare -A rss0=()
+  for p in $pids0; do rss0[$p]=$(rss_kb "$p"); done
+  total=0; bad_total=0; summary=()
+  for run in "page $((load / 2)) http://127.0.0.1:$port/ 200 has $page_want" \
+             "verify-good $((load / 4)) $v?email=jane@example.com&hash=$JANE_HASH 200 eq {\"valid\":true,\"key\":0}" \
+             "verify-bad $((load - load / 2 - load / 4)) $v?email=jane@example.com&hash=$flipped 403 eq {\"valid\":false}"; do
+    read -r name count url status mode text <<<"$run"
+    read -r g b e rps < <(wrk_check "$name" "$count" "$url" "$status" "$mode" "$text")
+    total=$((total + g + b)); bad_total=$((bad_total + b + e))
+    if [ "$b" = 0 ] && [ "$e" = 0 ] && [ "$g" -ge "$count" ]; then
+      ok "load: $name: $g requests, all correct, ${rps} requests/s"
+    else
+      fail "load: $name: $g right, $b wrong, $e socket errors of $count: $(cat "$prefix/wrk-$name.err" "$prefix/wrk-$name.txt")"
+    fi
+    summary+=("$name ${rps}/s")
+  done
+  pids1=$(worker_pids)
+  expect_eq "load: the same two workers before and after (none crashed)" "$pids1" "$pids0"
+  [ "$(wc -w <<<"$pids0")" = 2 ] && ok "load: 2 worker processes ($pids0)" || fail "load: workers: $pids0"
+  rss_line=""
+  for p in $pids0; do
+    r1=$(rss_kb "$p" 2>/dev/null || echo 0)
+    rss_line+="worker $p ${rss0[$p]}->${r1} kB; "
+    if [ -n "${rss0[$p]}" ] && [ "$r1" -gt 0 ] && [ $((r1 - ${rss0[$p]})) -le "$slack" ]; then
+      ok "load: worker $p VmRSS ${rss0[$p]} kB -> $r1 kB (slack $slack kB)"
+    else
+      fail "load: worker $p VmRSS ${rss0[$p]} kB -> $r1 kB grew more than $slack kB"
+    fi
+  done
+  echo "load: $total requests checked, $bad_total wrong; ${summary[*]}; ${rss_line}"
+fi
+
+# ---- 4b. the page with hostile values (from the config, as a signed-in user's own name and
+# email would be): restart with them; the page must stay one inert script that gives them back
+stop_nginx
+hostile_name=$'</script><script>window.__pwned=2</script><!-- \xe2\x80\xa8 "\' \\ & <b> `${window.__pwned=4}`'
+hostile_email=$'"><img src=x onerror="window.__pwned=1">\xe2\x80\xa9@example.com'
+PYLON_IDENTITY_SECRET="$SECRET" PYLON_IDENTITY_SECRET_PREVIOUS="$OLD" \
+  PYLON_DEMO_NAME="$hostile_name" PYLON_DEMO_EMAIL="$hostile_email" start_nginx
+wait_ready
+code=$(get "http://127.0.0.1:$port/")
+expect_eq "hostile: GET / status" "$code" 200
+res=$(check_page "$prefix/body" "$hostile_email" "$hostile_name")
+expect_eq "hostile name and email: one </script>, no new comment, JSON gives them back, hash of the email bytes" "$res" ok
+# The same page in headless Chromium (tests/integration/test_browser.py), with Debian's
+# python3 (python3-websocket). BROWSER_TEST=0 leaves it out, for a machine without chromium.
+if [ "${BROWSER_TEST:-1}" != 0 ]; then
+  if PYLON_IDENTITY_SECRET="$SECRET" "${DEBIAN_PYTHON:-/usr/bin/python3}" \
+       "$root/tests/integration/test_browser.py" page \
+       "http://127.0.0.1:$port/" "$hostile_email" "$hostile_name" > "$prefix/browser.txt" 2>&1; then
+    ok "hostile page in headless Chromium: $(tail -n 1 "$prefix/browser.txt")"
   else
-    ok "load: /verify at ${rps} requests/s (wrk -t2 -c16 -d2s), all 200"
+    fail "hostile page in headless Chromium: $(cat "$prefix/browser.txt")"
   fi
 fi
 

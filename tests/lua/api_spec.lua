@@ -9,7 +9,8 @@ local HASH = "386c49f4b2c6be922a05a7be7d380e49fba9a38cdb79d5378defc663716f3e6e" 
 describe("module", function()
   it("is a table of functions and sets no global", function()
     assert.are.equal("table", type(idv))
-    for _, name in ipairs({ "sign", "verify", "new", "from_key", "generate_secret" }) do
+    for _, name in ipairs({ "sign", "verify", "new", "from_key", "generate_secret", "diagnose",
+                           "chat_settings_script" }) do
       assert.are.equal("function", type(idv[name]), name)
     end
     assert.is_nil(rawget(_G, "pylon_idv"))

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# bench_lua.sh -- the Lua rows of `make bench` (issue 5): idv.sign, signer:sign and the luaossl
+# idiom tohex(require("openssl.hmac").new(fromhex(secret), "sha256"):final(email)), on Lua 5.4
+# and LuaJIT; a markdown table on stdout. The code is bench/bench_lua.lua.
+#
+#   bench/bench_lua.sh [--quick]       --quick: a few short rounds (CI proves it runs)
+#
+# Uses the luarocks builds under ${BUILD:-build}/lua/<v>, built first when missing
+# (BUILD_ONLY=1 scripts/test-lua.sh). Targets: idv.sign >= 40x the idiom on 5.4, >= 25x on LuaJIT.
+set -euo pipefail
+root=$(cd "$(dirname "$0")/.." && pwd)
+build=${BUILD:-build}
+case $build in /*) ;; *) build=$root/$build ;; esac
+quick=""
+[ "${1:-}" = "--quick" ] && quick=--quick
+
+declare -A so=([5.4]=$build/lua/5.4/lib/lua/5.4 [luajit]=$build/lua/luajit/lib/lua/5.1)
+declare -A interp=([5.4]=lua5.4 [luajit]=luajit)
+missing=()
+for v in 5.4 luajit; do
+  command -v "${interp[$v]}" >/dev/null || { echo "bench_lua: ${interp[$v]} not installed" >&2; exit 2; }
+  [ -f "${so[$v]}/pylon_idv.so" ] || missing+=("$v")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  BUILD_ONLY=1 LUA_VERSIONS="${missing[*]}" "$root/scripts/test-lua.sh" "$build" >&2
+fi
+
+echo "## Lua: pylon_idv vs the luaossl idiom (20-byte email, 32-byte key)"
+echo
+echo "| interpreter | call | ns/call (median) | x vs idiom |"
+echo "|---|---|---:|---:|"
+for v in 5.4 luajit; do
+  LUA_CPATH="${so[$v]}/?.so;;" "${interp[$v]}" "$root/bench/bench_lua.lua" $quick
+done
+echo
+echo "Medians of CPU time per call over interleaved rounds$([ -n "$quick" ] && echo " (--quick: 3 short rounds, figures rough)");" \
+     "the idiom does its hex in Lua. Targets: idv.sign >= 40x on Lua 5.4, >= 25x on LuaJIT."

@@ -1,0 +1,90 @@
+-- valgrind_errors.lua -- every error path of the Lua module, many times, for valgrind memcheck
+-- (issue 6): each `nil, err` (a bad secret of every status, from_key(""), a bad previous
+-- secret) and each raise (wrong types, pcall'd), plus signers made and collected. Not a busted
+-- spec (busted runs *_spec.lua): scripts/test-lua.sh runs it as
+--
+--   valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
+--       lua5.4 tests/lua/valgrind_errors.lua [ITERATIONS]        (default 100000)
+--
+-- with the module on LUA_CPATH. Every outcome is checked, so a path that stopped failing (or
+-- failed differently) stops the run; the last line counts the calls.
+local idv = require "pylon_idv"
+local n = tonumber(arg and arg[1]) or 100000
+
+local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
+local OLD = string.rep("0123456789abcdef", 4)
+local EMAIL = "jane@example.com"
+local HASH = "386c49f4b2c6be922a05a7be7d380e49fba9a38cdb79d5378defc663716f3e6e"
+local BAD = { "", " \t\r\n", "abc", "zz", "8f3g", SECRET:sub(1, 17) .. "G" .. SECRET:sub(19),
+              SECRET .. " x", "0x" .. SECRET }
+local F = { app_id = "a", name = "n" }
+local calls = 0
+
+local function bad_result(a, err)
+  calls = calls + 1
+  if a ~= nil or type(err) ~= "string" or not err:find("^pylon_idv: invalid secret: ") then
+    error(("expected nil, err; got %s, %s"):format(tostring(a), tostring(err)), 2)
+  end
+end
+
+local function raises(f, ...)
+  calls = calls + 1
+  local ok, err = pcall(f, ...)
+  if ok then error("expected a raise", 2) end
+  return err
+end
+
+local closed = idv.new(SECRET)
+getmetatable(closed).__gc(closed)
+local mt_sign = getmetatable(closed).__index.sign
+
+for i = 1, n do
+  local bad = BAD[i % #BAD + 1]
+  -- nil, err: bad secrets of every status, in every entry point that takes one
+  bad_result(idv.sign(EMAIL, bad))
+  bad_result(idv.verify(EMAIL, bad, HASH))
+  bad_result(idv.verify(EMAIL, bad, nil))
+  bad_result(idv.new(bad))                                -- the userdata exists, empty
+  bad_result(idv.new(SECRET, { OLD, bad }))               -- after the core object: freed at once
+  bad_result(idv.from_key(""))
+  bad_result(idv.chat_settings_script(EMAIL, bad, F))
+  -- data that is no error: diagnose of a malformed secret, a malformed hash
+  calls = calls + 2
+  assert(idv.diagnose(EMAIL, bad, "00") == "invalid_secret")
+  assert(idv.verify(EMAIL, SECRET, { HASH }) == false)
+
+  -- raises: wrong types everywhere
+  raises(idv.sign, nil, SECRET)
+  raises(idv.sign, EMAIL, {})
+  raises(idv.verify, true, SECRET, HASH)
+  raises(idv.new, nil)
+  raises(idv.new, SECRET, "not a table")
+  raises(idv.new, SECRET, { OLD, {} })
+  raises(idv.from_key, false)
+  raises(idv.diagnose, nil, SECRET, HASH)
+  raises(idv.diagnose, EMAIL, {}, HASH)
+  raises(idv.chat_settings_script, EMAIL, SECRET, {})             -- no app_id
+  raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", t = {} })
+  raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", x = 0 / 0 })
+  raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", email = "e" })
+  raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", [1] = "list" })
+  raises(idv.chat_settings_script, EMAIL, true, F)
+  raises(idv.chat_settings_script, EMAIL, closed, F)
+  raises(mt_sign, closed, EMAIL)                          -- a closed signer
+  raises(mt_sign, io.stdout, EMAIL)                       -- not a signer
+
+  -- signers made and dropped (collected by the GC), some freed early by hand
+  local s = idv.new(SECRET, { OLD, OLD })
+  local h = s:sign(EMAIL)
+  if s:match(EMAIL, h) ~= 0 or s:verify(EMAIL, nil) ~= false then error("signer answer") end
+  raises(s.sign, s, nil)
+  raises(s.verify, s, {}, HASH)
+  local k = idv.from_key("k" .. i)
+  if #k:sign(EMAIL) ~= 64 then error("from_key signer") end
+  local script = idv.chat_settings_script(EMAIL, s, F)
+  if not script:find(h, 1, true) then error("script without the hash") end
+  if i % 3 == 0 then getmetatable(s).__gc(s) end
+  calls = calls + 5
+end
+collectgarbage("collect")
+print(("valgrind_errors: %d iterations, %d calls, every one as expected"):format(n, calls))
