@@ -9,7 +9,7 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-lua bench test-bench fuzz test-fuzz clean
+        test-python test-browser test-lua bench test-bench fuzz test-fuzz clean
 
 all: build
 
@@ -29,7 +29,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-python test-lua test-fuzz test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-python test-browser test-lua test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -58,6 +58,12 @@ test-consumer:
 # One cp310-abi3 wheel: pytest on Debian's python3, a smoke test on every pyenv CPython >= 3.10.
 test-python:
 	scripts/test-python.sh
+
+# The Flask example in headless Chromium: chat_settings read from the live page, hostile users
+# inert (the nginx page gets the same check inside test-lua).
+test-browser:
+	PYLON_IDENTITY_SECRET=8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812 \
+	    /usr/bin/python3 tests/integration/test_browser.py flask $(BUILD)/venv-py/bin/python
 
 # Lua 5.1, 5.3, 5.4 and LuaJIT through luarocks, the CMake-built module, and nginx for real.
 test-lua:

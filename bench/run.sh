@@ -33,6 +33,6 @@ fi
 for lang in python lua; do
     if [ -x "bench/bench_$lang.sh" ]; then
         echo
-        "bench/bench_$lang.sh" $quick
+        BUILD=$build "bench/bench_$lang.sh" $quick
     fi
 done

@@ -22,4 +22,11 @@ ok = pylon_idv.verify(email, secret, h)
 forged = pylon_idv.verify("mallory@example.com", secret, h)
 print(f"   Python {h}   verify: {ok}, another email: {forged}")
 assert ok and not forged
+other = email.upper() if email.upper() != email else email.lower()
+if other != email:                  # a hash of the case-changed email, as a buggy client makes
+    d = pylon_idv.diagnose(email, secret, pylon_idv.sign(other, secret))
+    print(f"   Python diagnose of a case-changed hash: {d.cause}")
+script = pylon_idv.chat_settings_script(email, pylon_idv.Signer(secret), app_id="demo",
+                                        name="</script><script>alert(1)</script>")
+print(f"   Python chat_settings_script: {script[:60]}... ({script.count('</script')} </script, at the end)")
 PY

@@ -7,7 +7,7 @@ set -eu
 
 core="build-essential cmake pkg-config libssl-dev openssl valgrind"
 python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
-        python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket"
+        python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket python3-dbg"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
      luarocks lua-busted lua-luaossl"
 web="nginx-light libnginx-mod-http-lua wrk curl chromium"

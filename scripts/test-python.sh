@@ -7,6 +7,9 @@
 #    --no-build-isolation), into build/wheelhouse.
 # 2. Install it into build/venv-py (a venv over Debian's python3 with --system-site-packages,
 #    for python3-pytest and python3-hypothesis) and run the pytest suite in tests/python.
+#    Then tests/python/valgrind_loop.py under valgrind memcheck (PYTHONMALLOC=malloc, Debian's
+#    python3.supp), and tests/python/refcount_loop.py on Debian's python3-dbg with the
+#    extension built against the debug headers; each with a deliberate-leak control.
 # 3. Install the SAME wheel into a venv per pyenv CPython 3.10, 3.11, 3.12, 3.13 and run
 #    tests/python/smoke_abi3.py there (those interpreters have no pytest).
 # An absent pyenv interpreter fails the run, except in CI (CI=1 or --ci), where a fresh
@@ -26,7 +29,7 @@ for a in "$@"; do
     case $a in
         --build-only) build_only=1 ;;
         --ci) ci=1 ;;
-        -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
         *) echo "test-python.sh: unknown argument $a" >&2; exit 2 ;;
     esac
 done
@@ -71,6 +74,80 @@ say "pytest tests/python ($VENV)"
 mkdir -p "$BUILD/pytest"
 # Run from build/pytest: hypothesis keeps its example database in the working directory.
 (cd "$BUILD/pytest" && "$VENV/bin/python" -m pytest -p no:cacheprovider -q "$OLDPWD/tests/python")
+
+# ---- memcheck: a representative loop (every entry point and error path) under valgrind,
+# with the system allocator (PYTHONMALLOC=malloc) and Debian's CPython suppressions. Nothing
+# may be definitely lost, no memory error; a control run with a deliberate leak must fail.
+VALGRIND_ROUNDS=${VALGRIND_ROUNDS:-2000}
+say "valgrind memcheck: tests/python/valgrind_loop.py, $VALGRIND_ROUNDS rounds (~60 calls each)"
+supp=""
+for f in /usr/lib/valgrind/python3.supp /usr/lib/valgrind/python.supp; do
+    if [ -f "$f" ]; then supp=$f; break; fi
+done
+if ! command -v valgrind >/dev/null 2>&1 || [ -z "$supp" ]; then
+    echo "test-python.sh: valgrind or Debian's python3 suppressions (/usr/lib/valgrind/python3.supp) missing" >&2
+    exit 1
+fi
+vg() {
+    (cd "$BUILD" && PYTHONMALLOC=malloc valgrind --tool=memcheck --suppressions="$supp" \
+        --leak-check=full --show-leak-kinds=definite --errors-for-leak-kinds=definite \
+        --error-exitcode=99 --num-callers=40 "$VENV/bin/python" "$OLDPWD/tests/python/valgrind_loop.py" "$@")
+}
+vglog=$BUILD/pytest/valgrind_loop.log
+if ! vg "$VALGRIND_ROUNDS" >"$vglog" 2>&1; then
+    cat "$vglog" >&2
+    echo "test-python.sh: memcheck found errors or leaks (log: $vglog)" >&2
+    exit 1
+fi
+grep -E 'valgrind_loop:|definitely lost|ERROR SUMMARY' "$vglog" | sed 's/^==[0-9]*== */   /'
+set +e
+vg 20 --leak-control >"$vglog.control" 2>&1
+rc=$?
+set -e
+if [ "$rc" != 99 ] || ! grep -q 'definitely lost in loss record' "$vglog.control"; then
+    cat "$vglog.control" >&2
+    echo "test-python.sh: the deliberate leak was not reported (exit $rc): memcheck step proves nothing" >&2
+    exit 1
+fi
+echo "   control: a deliberate leak of one object per round is reported (exit 99)"
+
+# ---- refcounts on Debian's debug CPython (python3-dbg). The extension is built again against
+# the debug headers: with Py_DEBUG and the limited API, Py_INCREF/Py_DECREF call
+# _Py_IncRef/_Py_DecRef, so sys.gettotalrefcount() counts our references too. (The release
+# abi3 wheel also loads there, Debian's debug build has no Py_TRACE_REFS, but its inline
+# reference counting bypasses the total, which then drifts without any leak.)
+PYDBG=${PYTHON_DBG:-python3-dbg}
+if command -v "$PYDBG" >/dev/null 2>&1; then
+    say "refcounts: $PYDBG ($("$PYDBG" -c 'import sys; print(sys.version.split()[0])')), tests/python/refcount_loop.py"
+    dbg=$BUILD/py-dbg
+    rm -rf "$dbg"
+    SETUPTOOLS_USE_DISTUTILS=stdlib "$PYDBG" -W ignore setup.py -q build_ext \
+        --build-lib "$dbg/lib" --build-temp "$dbg/tmp" >"$BUILD/pytest/py-dbg-build.log" 2>&1 \
+        || { cat "$BUILD/pytest/py-dbg-build.log" >&2; echo "test-python.sh: debug build failed" >&2; exit 1; }
+    cp bindings/python/pylon_idv/*.py bindings/python/pylon_idv/*.pyi \
+       bindings/python/pylon_idv/py.typed "$dbg/lib/pylon_idv/"
+    if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep -q _Py_IncRef; then
+        echo "test-python.sh: the debug build does not count references (_Py_IncRef unused)" >&2
+        exit 1
+    fi
+    (cd "$BUILD" && PYTHONPATH="$dbg/lib" "$PYDBG" "$OLDPWD/tests/python/refcount_loop.py" 500)
+    set +e
+    (cd "$BUILD" && PYTHONPATH="$dbg/lib" "$PYDBG" "$OLDPWD/tests/python/refcount_loop.py" 100 \
+        --leak-control >/dev/null 2>&1)
+    rc=$?
+    set -e
+    if [ "$rc" != 1 ]; then
+        echo "test-python.sh: refcount_loop.py missed a deliberate leak (exit $rc)" >&2
+        exit 1
+    fi
+    echo "   control: a deliberate leak of one reference per round fails the check"
+elif [ "$ci" = 1 ]; then
+    echo
+    echo "== refcounts: $PYDBG not installed (Debian python3-dbg) -- NOT proven (allowed in CI)"
+else
+    echo "test-python.sh: $PYDBG absent; apt-get install python3-dbg, or run with --ci / CI=1" >&2
+    exit 1
+fi
 
 # ---- 3. the same wheel on every pyenv CPython >= 3.10
 proven=("$($VENV/bin/python -c 'import sys; print("%d.%d" % sys.version_info[:2])') (Debian, pytest)")

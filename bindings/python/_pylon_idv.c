@@ -13,6 +13,15 @@
  * memoryview() and bytes(): PyObject_GetBuffer is in the limited API only from 3.11.
  *
  * Messages come from the core (pi_error_message) and never contain any part of the secret.
+ *
+ * Issue 7's helpers are thin too: _diagnose wraps pylon_idv_diagnose (pylon_idv.diagnose
+ * makes a Diagnosis of it), and _json_script_string exposes the core's inline-script JSON
+ * escaper (pi_json_script_string, shared with Lua), from which pylon_idv.chat_settings_script
+ * builds the <script> element. Python writes no escaping of its own.
+ *
+ * Hot path (sign, Signer.sign): all-positional calls skip keyword parsing and even the
+ * module-state lookup (needed only for keyword names and errors); bench/bench_python.py
+ * measures it.
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -56,10 +65,11 @@ static inline module_state *state_of_type(PyTypeObject *tp)
 /* ------------------------------------------------------------ argument parsing */
 
 /* Positional-or-keyword arguments of a METH_FASTCALL | METH_KEYWORDS function. out[i]
- * receives borrowed references (NULL for an omitted optional one). */
-static int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-                      PyObject *kwnames, const module_state *st, const int *names,
-                      Py_ssize_t n, Py_ssize_t nrequired, PyObject **out)
+ * receives borrowed references (NULL for an omitted optional one). The general case, with
+ * keywords or omitted arguments; parse_args() below handles all-positional calls inline. */
+static int parse_args_kw(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+                         PyObject *kwnames, const module_state *st, const int *names,
+                         Py_ssize_t n, Py_ssize_t nrequired, PyObject **out)
 {
     Py_ssize_t i, j, nkw = 0;
 
@@ -104,6 +114,26 @@ static int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs
     return 0;
 }
 
+/* The hot path: every argument by position, nothing to look up, not even the module state
+ * (only keyword names need it). owner is the module of a module function, or the instance
+ * of a Signer method (is_method), whose type leads to the module state. */
+static inline int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames, PyObject *owner, int is_method,
+                             const int *names, Py_ssize_t n, Py_ssize_t nrequired,
+                             PyObject **out)
+{
+    const module_state *st;
+    Py_ssize_t i;
+
+    if (kwnames == NULL && nargs == n) {
+        for (i = 0; i < n; i++) out[i] = args[i];
+        return 0;
+    }
+    st = is_method ? state_of_type(Py_TYPE(owner)) : get_state(owner);
+    if (st == NULL) return -1;
+    return parse_args_kw(fname, args, nargs, kwnames, st, names, n, nrequired, out);
+}
+
 /* "TypeError: sign() argument 'email' must be str or bytes-like, not int" */
 static void type_error(const char *fname, const char *arg, const char *expected, PyObject *o)
 {
@@ -116,6 +146,16 @@ static void type_error(const char *fname, const char *arg, const char *expected,
     PyErr_Format(PyExc_TypeError, "%s() argument '%s' must be %s, not %U", fname, arg,
                  expected, name);
     Py_DECREF(name);
+}
+
+/* A hash (64 ASCII hex digits) as a str. The limited API has no PyUnicode_New to write the
+ * digits into a new str directly; of the constructors it has, PyUnicode_DecodeLatin1 (a copy
+ * after a max-char scan) measured cheapest under callgrind on 3.11: 151 instructions against
+ * 165 for PyUnicode_FromStringAndSize (UTF-8) and 216 for PyUnicode_DecodeASCII. For ASCII
+ * input all three give the same compact ASCII str. */
+static inline PyObject *hash_str(const char *hex, Py_ssize_t n)
+{
+    return PyUnicode_DecodeLatin1(hex, n, NULL);
 }
 
 /* ----------------------------------------------------------------- byte buffers */
@@ -189,7 +229,7 @@ static int buf_from_bytes_like(PyObject *o, pi_buf *b)
 
 /* An email: str as UTF-8 (strict: a lone surrogate raises UnicodeEncodeError), or bytes-like
  * taken as is. */
-static int buf_email(PyObject *o, pi_buf *b, const char *fname)
+static inline int buf_email(PyObject *o, pi_buf *b, const char *fname)
 {
     int r;
     if (PyUnicode_Check(o)) {
@@ -298,13 +338,12 @@ static PyObject *m_sign(PyObject *module, PyObject *const *args, Py_ssize_t narg
                         PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL, KW_SECRET_HEX };
-    module_state *st = get_state(module);
     PyObject *a[2], *res = NULL;
     pi_buf e = { 0 }, s = { 0 };
     char hash[PYLON_IDV_HASH_HEX_SIZE];
     int rc;
 
-    if (parse_args("sign", args, nargs, kwnames, st, names, 2, 2, a) < 0) return NULL;
+    if (parse_args("sign", args, nargs, kwnames, module, 0, names, 2, 2, a) < 0) return NULL;
     if (buf_email(a[0], &e, "sign") < 0) goto done;
     if (buf_secret(a[1], &s, "sign", "secret_hex") < 0) goto done;
     if (e.n >= PI_GIL_RELEASE_MIN) {
@@ -315,8 +354,8 @@ static PyObject *m_sign(PyObject *module, PyObject *const *args, Py_ssize_t narg
     } else {
         rc = pylon_idv_sign(hash, e.p, (size_t)e.n, s.p, (size_t)s.n);
     }
-    if (rc < 0) raise_status(st, rc, s.p, (size_t)s.n, 0);
-    else res = PyUnicode_FromStringAndSize(hash, PYLON_IDV_HASH_HEX_LEN);
+    if (rc < 0) raise_status(get_state(module), rc, s.p, (size_t)s.n, 0);
+    else res = hash_str(hash, PYLON_IDV_HASH_HEX_LEN);
 done:
     buf_release(&e);
     buf_release(&s);
@@ -335,12 +374,12 @@ static PyObject *m_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
                           PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH };
-    module_state *st = get_state(module);
     PyObject *a[3], *res = NULL;
     pi_buf e = { 0 }, s = { 0 }, h = { 0 };
     int rc;
 
-    if (parse_args("verify", args, nargs, kwnames, st, names, 3, 3, a) < 0) return NULL;
+    if (parse_args("verify", args, nargs, kwnames, module, 0, names, 3, 3, a) < 0)
+        return NULL;
     if (buf_email(a[0], &e, "verify") < 0) goto done;
     if (buf_secret(a[1], &s, "verify", "secret_hex") < 0) goto done;
     if (buf_hash(a[2], &h, "verify") < 0) goto done;
@@ -352,7 +391,7 @@ static PyObject *m_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
     } else {
         rc = pylon_idv_verify(e.p, (size_t)e.n, s.p, (size_t)s.n, h.p, (size_t)h.n);
     }
-    if (rc < 0) raise_status(st, rc, s.p, (size_t)s.n, 0);
+    if (rc < 0) raise_status(get_state(module), rc, s.p, (size_t)s.n, 0);
     else res = PyBool_FromLong(rc == 1);
 done:
     buf_release(&e);
@@ -375,6 +414,94 @@ static PyObject *m_generate_secret(PyObject *module, PyObject *Py_UNUSED(ignored
     if (rc < 0) return raise_status(get_state(module), rc, NULL, 0, 0);
     res = PyUnicode_FromStringAndSize(secret, PYLON_IDV_SECRET_HEX_SIZE - 1);
     OPENSSL_cleanse(secret, sizeof secret);
+    return res;
+}
+
+/* ------------------------------------------------------------------- diagnose */
+
+PyDoc_STRVAR(diagnose_doc,
+"_diagnose($module, /, email, secret_hex, email_hash)\n--\n\n"
+"Return (cause_name, message): the first known mistake that explains email_hash.\n\n"
+"The C core's pylon_idv_diagnose. Never raises on data: a malformed secret is itself a\n"
+"cause (\"invalid_secret\", \"truncated_secret\"), and a None or malformed hash is evaluated\n"
+"(\"unknown\"). TypeError for arguments of the wrong type, UnicodeEncodeError for a str\n"
+"email with lone surrogates. A developer tool, not constant time: never expose it on an\n"
+"endpoint. Use pylon_idv.diagnose(), which wraps this in a Diagnosis.");
+
+static PyObject *m_diagnose(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                            PyObject *kwnames)
+{
+    static const int names[] = { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH };
+    PyObject *a[3], *res = NULL;
+    pi_buf e = { 0 }, s = { 0 }, h = { 0 };
+    int cause;
+
+    if (parse_args("diagnose", args, nargs, kwnames, module, 0, names, 3, 3, a) < 0)
+        return NULL;
+    if (buf_email(a[0], &e, "diagnose") < 0) goto done;
+    if (buf_secret(a[1], &s, "diagnose", "secret_hex") < 0) goto done;
+    if (buf_hash(a[2], &h, "diagnose") < 0) goto done;
+    if (e.n >= PI_GIL_RELEASE_MIN) {
+        if (buf_freeze(&e) < 0 || buf_freeze(&s) < 0 || buf_freeze(&h) < 0) goto done;
+        Py_BEGIN_ALLOW_THREADS
+        cause = pylon_idv_diagnose(e.p, (size_t)e.n, s.p, (size_t)s.n, h.p, (size_t)h.n);
+        Py_END_ALLOW_THREADS
+    } else {
+        cause = pylon_idv_diagnose(e.p, (size_t)e.n, s.p, (size_t)s.n, h.p, (size_t)h.n);
+    }
+    res = Py_BuildValue("(ss)", pylon_idv_cause_name(cause), pylon_idv_cause_message(cause));
+done:
+    buf_release(&e);
+    buf_release(&s);
+    buf_release(&h);
+    return res;
+}
+
+/* ------------------------------------------------------ JSON for inline <script> */
+
+PyDoc_STRVAR(json_script_string_doc,
+"_json_script_string($module, value, /)\n--\n\n"
+"Return value as a JSON string literal (quotes included) that is safe inside an inline\n"
+"<script>: \" \\ and control characters escaped, and also < > & U+2028 U+2029 as \\u\n"
+"escapes, so that neither </script> nor <!-- can end or change the element.\n\n"
+"value is a str (encoded UTF-8, strictly: a lone surrogate raises UnicodeEncodeError) or\n"
+"a bytes-like object (invalid UTF-8 becomes U+FFFD). The escaping is the C core's\n"
+"pi_json_script_string, shared with the Lua binding.");
+
+#define PI_JSON_STACK 1024
+
+static PyObject *m_json_script_string(PyObject *module, PyObject *value)
+{
+    char stack[PI_JSON_STACK], *out = stack;
+    pi_buf v = { 0 };
+    PyObject *res = NULL;
+    size_t n;
+
+    if (PyUnicode_Check(value)) {
+        v.p = PyUnicode_AsUTF8AndSize(value, &v.n);
+        if (v.p == NULL) return NULL;
+    } else {
+        int r = buf_from_bytes_like(value, &v);
+        if (r == 0) type_error("_json_script_string", "value", "str or a bytes-like object",
+                               value);
+        if (r <= 0) return NULL;
+    }
+    /* PI_JSON_SCRIPT_SIZE(n) = 6n + 3, which must not overflow (nor exceed what a str can
+     * hold). Note: a bytearray is read in place; nothing here can run Python code. */
+    if ((size_t)v.n > ((size_t)PY_SSIZE_T_MAX - 3) / 6) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    if (PI_JSON_SCRIPT_SIZE((size_t)v.n) > sizeof stack) {
+        out = (char *)PyMem_Malloc(PI_JSON_SCRIPT_SIZE((size_t)v.n));
+        if (out == NULL) { PyErr_NoMemory(); goto done; }
+    }
+    n = pi_json_script_string(out, v.p, (size_t)v.n);
+    /* Valid UTF-8 by construction: invalid input bytes were replaced with U+FFFD. */
+    res = PyUnicode_DecodeUTF8(out, (Py_ssize_t)n, "strict");
+    if (out != stack) PyMem_Free(out);
+done:
+    buf_release(&v);
     return res;
 }
 
@@ -508,7 +635,7 @@ static PyObject *Signer_from_key(PyObject *cls, PyObject *const *args, Py_ssize_
     int rc, r;
 
     if (st == NULL) return NULL;
-    if (parse_args("from_key", args, nargs, kwnames, st, names, 1, 1, a) < 0) return NULL;
+    if (parse_args_kw("from_key", args, nargs, kwnames, st, names, 1, 1, a) < 0) return NULL;
     if (PyUnicode_Check(a[0])) {
         PyErr_SetString(PyExc_TypeError,
                         "from_key() argument 'key_bytes' must be bytes-like, not str "
@@ -535,13 +662,11 @@ static PyObject *Signer_sign(PyObject *self, PyObject *const *args, Py_ssize_t n
                              PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL };
-    module_state *st = state_of_type(Py_TYPE(self));
     PyObject *a[1], *res = NULL;
     pi_buf e = { 0 };
     char hash[PYLON_IDV_HASH_HEX_SIZE];
 
-    if (st == NULL) return NULL;
-    if (parse_args("sign", args, nargs, kwnames, st, names, 1, 1, a) < 0) return NULL;
+    if (parse_args("sign", args, nargs, kwnames, self, 1, names, 1, 1, a) < 0) return NULL;
     if (buf_email(a[0], &e, "sign") < 0) return NULL;
     if (e.n >= PI_GIL_RELEASE_MIN) {
         if (buf_freeze(&e) < 0) goto done;
@@ -551,8 +676,11 @@ static PyObject *Signer_sign(PyObject *self, PyObject *const *args, Py_ssize_t n
     } else {
         pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
     }
-    if (hash[0] == '\0') raise_status(st, PYLON_IDV_ECRYPTO, NULL, 0, 0);   /* EVP only */
-    else res = PyUnicode_FromStringAndSize(hash, PYLON_IDV_HASH_HEX_LEN);
+    if (hash[0] == '\0') {                                  /* EVP fallback only */
+        module_state *st = state_of_type(Py_TYPE(self));
+        if (st != NULL) raise_status(st, PYLON_IDV_ECRYPTO, NULL, 0, 0);
+    }
+    else res = hash_str(hash, PYLON_IDV_HASH_HEX_LEN);
 done:
     buf_release(&e);
     return res;
@@ -563,13 +691,11 @@ static int signer_match(PyObject *self, const char *fname, PyObject *const *args
                         Py_ssize_t nargs, PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL, KW_EMAIL_HASH };
-    module_state *st = state_of_type(Py_TYPE(self));
     PyObject *a[2];
     pi_buf e = { 0 }, h = { 0 };
     int idx = -2;
 
-    if (st == NULL) return -2;
-    if (parse_args(fname, args, nargs, kwnames, st, names, 2, 2, a) < 0) return -2;
+    if (parse_args(fname, args, nargs, kwnames, self, 1, names, 2, 2, a) < 0) return -2;
     if (buf_email(a[0], &e, fname) < 0) goto done;
     if (buf_hash(a[1], &h, fname) < 0) goto done;
     if (e.n >= PI_GIL_RELEASE_MIN) {
@@ -688,6 +814,8 @@ static PyMethodDef module_methods[] = {
     { "sign", FN(m_sign), FASTKW, sign_doc },
     { "verify", FN(m_verify), FASTKW, verify_doc },
     { "generate_secret", m_generate_secret, METH_NOARGS, generate_secret_doc },
+    { "_diagnose", FN(m_diagnose), FASTKW, diagnose_doc },
+    { "_json_script_string", m_json_script_string, METH_O, json_script_string_doc },
     { NULL, NULL, 0, NULL }
 };
 

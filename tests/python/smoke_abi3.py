@@ -3,7 +3,7 @@
     python tests/python/smoke_abi3.py
 
 Checks every shared vector, the bad-secret table, the basic API and error types, threads,
-the CLI, and (on 3.12+) an import in an isolated sub-interpreter with its own GIL. Prints
+the CLI, diagnose and chat_settings_script, and (on 3.12+) an import in an isolated sub-interpreter with its own GIL. Prints
 one line per group and exits 1 on any failure. Standard library only.
 """
 
@@ -184,6 +184,37 @@ def _():
     p = subprocess.run([sys.executable, "-m", "pylon_idv", "sign", "x"],
                        capture_output=True, text=True, env=env)
     check(p.returncode == 2 and "at position 2" in p.stderr, "cli bad secret exit 2")
+
+
+@group("diagnose, chat settings")
+def _():
+    import json
+    s = pylon_idv.generate_secret()
+    key = bytes.fromhex(s)
+    e = "Jane@Example.com"
+    h = hmac.new(key, e.encode(), hashlib.sha256).hexdigest()
+    check(pylon_idv.diagnose(e, s, h).cause == "match" and pylon_idv.diagnose(e, s, h),
+          "diagnose match")
+    low = hmac.new(key, e.lower().encode(), hashlib.sha256).hexdigest()
+    check(pylon_idv.diagnose(e, s, low).cause == "email_case", "diagnose email_case")
+    d = pylon_idv.diagnose(e, "abg", None)
+    check(d.cause == "invalid_secret" and not d, "diagnose invalid_secret")
+    check(isinstance(raises(TypeError, pylon_idv.diagnose, e, s, 1), TypeError),
+          "diagnose TypeError")
+    name = "</script><script>alert(1)</script>\u2028<!--&"
+    script = pylon_idv.chat_settings_script(e, pylon_idv.Signer(s), app_id="a", name=name, n=1)
+    head = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
+    check(script.startswith(head) and script.endswith(";</script>")
+          and script.count("</script") == 1, "script shape")
+    obj = json.loads(script[len(head):-len(";</script>")])
+    check(obj == {"app_id": "a", "email": e, "email_hash": h, "name": name, "n": 1},
+          "script round trip")
+    check(isinstance(raises(UnicodeEncodeError, pylon_idv.chat_settings_script, e, s,
+                            app_id="a", name="\ud800"), UnicodeEncodeError), "surrogate")
+    env = dict(os.environ, PYLON_IDENTITY_SECRET=s)
+    p = subprocess.run([sys.executable, "-m", "pylon_idv", "diagnose", e, low],
+                       capture_output=True, text=True, env=env)
+    check(p.returncode == 1 and p.stdout.startswith("email_case: "), "cli diagnose")
 
 
 @group("isolated sub-interpreter")

@@ -28,8 +28,9 @@ def ref(email, secret=SECRET):
 # ---------------------------------------------------------------- the module
 
 def test_exports():
-    assert set(pylon_idv.__all__) == {"Error", "InvalidSecretError", "Signer", "__version__",
-                                      "generate_secret", "sign", "verify"}
+    assert set(pylon_idv.__all__) == {"Diagnosis", "Error", "InvalidSecretError", "Signer",
+                                      "__version__", "chat_settings", "chat_settings_script",
+                                      "diagnose", "generate_secret", "sign", "verify"}
     for name in pylon_idv.__all__:
         assert hasattr(pylon_idv, name)
 
@@ -53,6 +54,9 @@ def test_exception_hierarchy():
 
 def test_docstrings_everywhere():
     objs = [pylon_idv, pylon_idv.sign, pylon_idv.verify, pylon_idv.generate_secret,
+            pylon_idv.diagnose, pylon_idv.Diagnosis, pylon_idv.chat_settings,
+            pylon_idv.chat_settings_script, pylon_idv._pylon_idv._diagnose,
+            pylon_idv._pylon_idv._json_script_string,
             pylon_idv.Signer, pylon_idv.Signer.sign, pylon_idv.Signer.verify,
             pylon_idv.Signer.match, pylon_idv.Signer.from_key, pylon_idv.Signer.fingerprint,
             pylon_idv.Error, pylon_idv.InvalidSecretError]
@@ -66,6 +70,20 @@ def test_signatures():
     assert str(inspect.signature(pylon_idv.Signer)) == "(secret_hex, *, previous=())"
     assert str(inspect.signature(pylon_idv.Signer.from_key)) == "(key_bytes)"
     assert str(inspect.signature(pylon_idv.Signer.match)) == "(self, /, email, email_hash)"
+    assert str(inspect.signature(pylon_idv.diagnose)) == "(email, secret_hex, email_hash)"
+    assert str(inspect.signature(pylon_idv.chat_settings)) == \
+        "(email, secret_or_signer, *, app_id, **fields)"
+    assert str(inspect.signature(pylon_idv.chat_settings_script)) == \
+        "(email, secret_or_signer, *, app_id, **fields)"
+
+
+def test_hot_functions_are_the_c_functions_themselves():
+    # No Python-level wrapper between the caller and the extension on the hot path.
+    from pylon_idv import _pylon_idv
+    assert pylon_idv.sign is _pylon_idv.sign
+    assert pylon_idv.verify is _pylon_idv.verify
+    assert pylon_idv.Signer is _pylon_idv.Signer
+    assert type(pylon_idv.sign).__name__ == "builtin_function_or_method"
 
 
 def test_typed_package():
@@ -74,8 +92,15 @@ def test_typed_package():
     with open(os.path.join(pkg, "__init__.pyi")) as f:
         stub = f.read()
     for name in ("def sign(", "def verify(", "def generate_secret(", "class Signer",
-                 "def from_key(", "def match(", "def fingerprint(", "class InvalidSecretError"):
+                 "def from_key(", "def match(", "def fingerprint(", "class InvalidSecretError",
+                 "def diagnose(", "class Diagnosis", "def chat_settings(",
+                 "def chat_settings_script("):
         assert name in stub
+    import ast
+    tree = ast.parse(stub)
+    stub_all = next(ast.literal_eval(n.value) for n in tree.body
+                    if isinstance(n, ast.Assign) and n.targets[0].id == "__all__")
+    assert stub_all == pylon_idv.__all__
 
 
 def test_extension_is_abi3():

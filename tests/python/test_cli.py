@@ -115,7 +115,8 @@ def test_email_is_hashed_as_given_bytes(cli):
     ["sign", "jane@example.com"], ["sign", "J\u00e9r\u00f4me@example.com"], ["fingerprint"],
     ["verify", "jane@example.com", WANT], ["verify", "jane@example.com", OTHER],
     ["verify", "jane@example.com", "zz"], ["--help"], ["--version"], ["sign"], ["frob"],
-    ["--secret", "x", "sign", "a"],
+    ["--secret", "x", "sign", "a"], ["diagnose", "jane@example.com", WANT],
+    ["diagnose", "Jane@example.com", WANT], ["diagnose", "a"],
 ])
 def test_same_as_c_command(cli, args):
     py = run(cli, *args)
@@ -132,3 +133,55 @@ def test_same_errors_as_c_command(cli, secret):
     py = run(cli, "sign", "a", secret=secret)
     c = run([C_CLI], "sign", "a", secret=secret)
     assert py == c
+
+
+# ---------------------------------------------------------------- diagnose
+
+def _hexmac(key, msg, algo="sha256"):
+    import hashlib
+    import hmac
+    return hmac.new(key, msg.encode(), getattr(hashlib, algo)).hexdigest()
+
+
+KEY = bytes.fromhex(S)
+DIAGNOSE_CASES = [
+    # (cause, secret, email, hash); exit 0 only for a match
+    ("match", S, "jane@example.com", WANT),
+    ("match", S, "jane@example.com", WANT.upper()),
+    ("raw_secret", S, "jane@example.com", _hexmac(S.encode(), "jane@example.com")),
+    ("email_case", S, "Jane@Example.com", WANT),
+    ("email_whitespace", S, " jane@example.com ", WANT),
+    ("wrong_algorithm", S, "jane@example.com", _hexmac(KEY, "jane@example.com", "sha1")),
+    ("arguments_swapped", S, "jane@example.com",
+     _hexmac(b"jane@example.com", S)),
+    ("truncated_secret", S[:63], "jane@example.com",
+     _hexmac(bytes.fromhex(S[:62]), "jane@example.com")),
+    ("invalid_secret", "xyz", "jane@example.com", OTHER),
+    ("unknown", S, "jane@example.com", OTHER),
+    ("unknown", S, "jane@example.com", "nothex"),
+]
+
+
+@pytest.mark.parametrize("cause,secret,email,h", DIAGNOSE_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(DIAGNOSE_CASES)])
+def test_diagnose(cli, cause, secret, email, h):
+    code, out, err = run(cli, "diagnose", email, h, secret=secret)
+    d = pylon_idv.diagnose(email, secret, h)
+    assert d.cause == cause
+    assert (code, out, err) == (0 if cause == "match" else 1, f"{cause}: {d.message}\n", "")
+    assert secret not in out or len(secret) < 4
+
+
+@pytest.mark.skipif(not os.path.exists(C_CLI), reason="C pylon-idv not built (build/c)")
+@pytest.mark.parametrize("cause,secret,email,h", DIAGNOSE_CASES,
+                         ids=[f"{c[0]}-{i}" for i, c in enumerate(DIAGNOSE_CASES)])
+def test_diagnose_same_as_c_command(cli, cause, secret, email, h):
+    assert run(cli, "diagnose", email, h, secret=secret) == \
+        run([C_CLI], "diagnose", email, h, secret=secret)
+
+
+def test_diagnose_usage_errors(cli):
+    assert run(cli, "diagnose", "a")[0] == 2
+    assert "diagnose takes 2 arguments" in run(cli, "diagnose", "a")[2]
+    assert run(cli, "diagnose", "a", "b", secret=None)[0] == 2
+    assert "diagnose EMAIL HASH" in run(cli, "--help")[1]

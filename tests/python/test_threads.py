@@ -104,3 +104,61 @@ def test_gil_released_for_large_emails():
         last = now
     th.join()
     assert longest < call * 0.5, (longest, call)
+
+
+def test_stress_8_threads_x_100k_calls_one_signer():
+    """Issue 6: 8 threads x 100k calls on one Signer (sign, verify, match, with a previous
+    secret and some GIL-released large emails), every result checked against hmac, with a
+    tiny switch interval so that the threads interleave as often as the GIL allows."""
+    import sys
+
+    old = pylon_idv.generate_secret()
+    old_key = bytes.fromhex(old)
+    signer = pylon_idv.Signer(SECRET, previous=[old])
+    n_threads, n_calls = 8, 100_000
+    # Expected answers are computed once, up front, with the standard library.
+    emails = [f"user{k}@example.com".encode() * (1 + k % 7) for k in range(997)]
+    emails += [os.urandom(8192 + k) for k in range(3)]           # GIL released for these
+    want = [ref(e) for e in emails]
+    want_old = [ref(e, old_key) for e in emails]
+    counts = [0] * n_threads
+    errors = []
+    barrier = threading.Barrier(n_threads)
+
+    def work(t):
+        try:
+            barrier.wait()
+            sign, verify, match = signer.sign, signer.verify, signer.match
+            m = len(emails)
+            done = 0
+            for i in range(n_calls // 4):
+                k = (i * 7 + t * 131) % m
+                e = emails[k]
+                if sign(e) != want[k]:
+                    raise AssertionError(f"thread {t}: sign({k}) wrong")
+                if not verify(e, want[k]):
+                    raise AssertionError(f"thread {t}: verify({k}) false")
+                if match(e, want_old[k]) != 1:
+                    raise AssertionError(f"thread {t}: match({k}) not 1")
+                if match(e, want[(k + 1) % m]) is not None:
+                    raise AssertionError(f"thread {t}: match({k}) with another hash")
+                done += 4
+            counts[t] = done
+        except BaseException as e:   # noqa: BLE001 - reported below
+            errors.append(e)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-5)
+    try:
+        t0 = time.perf_counter()
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(n_threads)]
+        for th in threads:
+            th.start()
+        for th in threads:
+            th.join()
+        elapsed = time.perf_counter() - t0
+    finally:
+        sys.setswitchinterval(interval)
+    assert not errors, errors[:3]
+    assert counts == [n_calls] * n_threads
+    assert elapsed < 60, elapsed

@@ -1,18 +1,27 @@
 # Type stubs for pylon_idv (the C extension pylon_idv._pylon_idv, re-exported).
 from collections.abc import Iterable
-from typing import Final, TypeAlias, final
+from typing import Final, Literal, TypeAlias, final
 
 _BytesLike: TypeAlias = bytes | bytearray | memoryview
 _Email: TypeAlias = str | _BytesLike
 _Secret: TypeAlias = str | _BytesLike
 _Hash: TypeAlias = str | _BytesLike | None
+_Field: TypeAlias = str | int | float | bool | None
+_Cause: TypeAlias = Literal[
+    "match", "raw_secret", "email_case", "email_whitespace", "wrong_algorithm",
+    "base64_digest", "arguments_swapped", "truncated_secret", "invalid_secret", "unknown",
+]
 
 __version__: Final[str]
 __all__ = [
+    "Diagnosis",
     "Error",
     "InvalidSecretError",
     "Signer",
     "__version__",
+    "chat_settings",
+    "chat_settings_script",
+    "diagnose",
     "generate_secret",
     "sign",
     "verify",
@@ -50,3 +59,42 @@ class Signer:
     @property
     def fingerprint(self) -> str:
         """16 hex digits identifying the secret; safe to log."""
+
+@final
+class Diagnosis:
+    """Why a hash does or does not match; true only for a match; immutable."""
+
+    @property
+    def cause(self) -> _Cause:
+        """The first known mistake that explains the hash, or "match", "unknown"."""
+    @property
+    def message(self) -> str:
+        """What was found and how to fix it, in a sentence or two; never the secret."""
+    def __init__(self, cause: _Cause, message: str) -> None: ...
+    def __bool__(self) -> bool: ...
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def diagnose(email: _Email, secret_hex: _Secret, email_hash: _Hash) -> Diagnosis:
+    """Name the known mistake that explains email_hash; never raises on data."""
+
+def chat_settings(
+    email: str,
+    secret_or_signer: _Secret | Signer,
+    *,
+    app_id: str,
+    **fields: _Field,
+) -> dict[str, str | int | float | bool]:
+    """The widget's settings: app_id, email, email_hash, then fields (None dropped)."""
+
+def chat_settings_script(
+    email: str,
+    secret_or_signer: _Secret | Signer,
+    *,
+    app_id: str,
+    **fields: _Field,
+) -> str:
+    """One <script> element setting window.pylon.chat_settings, escaped for inline use."""
+
+def _diagnose(email: _Email, secret_hex: _Secret, email_hash: _Hash) -> tuple[_Cause, str]: ...
+def _json_script_string(value: str | _BytesLike, /) -> str: ...

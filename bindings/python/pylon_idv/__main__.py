@@ -6,6 +6,8 @@
     verify EMAIL HASH       exit 0 on a match, 1 on a mismatch
     generate-secret         print a new secret (64 hex digits)
     fingerprint             print the secret's fingerprint (safe to log)
+    diagnose EMAIL HASH     explain why a hash does not match: prints "cause: message",
+                            exit 0 on a match, 1 otherwise (a bad secret is a diagnosis)
 
 The secret comes from the environment variable PYLON_IDENTITY_SECRET, or from --secret-file
 PATH ('-' reads standard input); never from the command line, where ps and shell history

@@ -1,0 +1,14 @@
+#!/bin/sh
+# bench_python.sh [--quick] -- the Python binding against the usual Python idioms (issue 5).
+# Uses the venv at ${BUILD:-build}/venv-py, building it (scripts/test-python.sh --build-only)
+# when it is missing. Prints markdown tables; --quick runs a few short rounds (CI).
+set -eu
+cd "$(dirname "$0")/.."
+venv=${BUILD:-build}/venv-py
+if ! "$venv/bin/python" -c 'import pylon_idv' >/dev/null 2>&1; then
+    echo "   (building the Python wheel: scripts/test-python.sh --build-only)" >&2
+    scripts/test-python.sh --build-only >/dev/null
+fi
+script=$PWD/bench/bench_python.py
+cd "$venv"    # import the installed package, never a source tree
+exec bin/python "$script" "$@"

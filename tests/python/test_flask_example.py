@@ -1,0 +1,159 @@
+"""examples/flask/app.py through Flask's test client (and once for real, on 127.0.0.1): the
+page's one <script> sets the right hash, and hostile names and emails stay inert."""
+
+import hashlib
+import hmac
+import importlib.util
+import json
+import logging
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+flask = pytest.importorskip("flask")
+
+import pylon_idv  # noqa: E402
+
+REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
+APP_PY = os.path.join(REPO, "examples", "flask", "app.py")
+SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
+HEAD = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
+
+USERS = [
+    ("jane@example.com", "Jane Doe"),
+    ("jöhn+chat@exämple.com", "Jöhn 用户 😀"),
+    ('"><img src=x onerror="window.__pwned=1">@example.com',
+     "</script><script>window.__pwned=2</script>"),
+    ("x@example.com", "<!-- <script>window.__pwned=3</script> -->"),
+    ("y@example.com", "line\u2028sep\u2029para \\ \" ' & < > `${window.__pwned=4}`"),
+    ("  Padded@Example.com ", "</SCRIPT >"),
+]
+
+
+def _load():
+    spec = importlib.util.spec_from_file_location("pylon_flask_example", APP_PY)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod
+
+
+example = _load()
+
+
+def ref(email):
+    return hmac.new(bytes.fromhex(SECRET), email.encode(), hashlib.sha256).hexdigest()
+
+
+def settings_of(html):
+    """The chat settings the page's script sets; checks it is the page's only script."""
+    low = html.lower()
+    assert low.count("<script") == 1 and low.count("</script") == 1, html
+    m = re.search(r"<script>(.*?)</script>", html, re.S)
+    assert m and m.group(0).startswith(HEAD)
+    body = m.group(0)[len(HEAD):-len(";</script>")]
+    assert not re.search("[<>&\u2028\u2029]", body)
+    return json.loads(body)
+
+
+@pytest.mark.parametrize("email,name", USERS)
+def test_page_sets_the_right_hash_and_hostile_values_stay_inert(email, name):
+    app = example.create_app(SECRET, email=email, name=name, app_id="my-app")
+    r = app.test_client().get("/")
+    assert r.status_code == 200
+    assert r.headers["Cache-Control"] == "private, no-store"
+    assert r.mimetype == "text/html"
+    html = r.get_data(as_text=True)
+    s = settings_of(html)
+    assert s == {"app_id": "my-app", "email": email, "email_hash": ref(email), "name": name}
+    assert list(s) == ["app_id", "email", "email_hash", "name"]
+    # The visible text is HTML-escaped by Jinja: no markup of the user's reaches the page.
+    assert "<img" not in html and "<!-- <script" not in html
+    assert SECRET not in html
+
+
+def test_environment_configures_the_demo_user(monkeypatch):
+    monkeypatch.setenv("PYLON_IDENTITY_SECRET", SECRET + "\n")     # a trailing newline is fine
+    monkeypatch.setenv("PYLON_DEMO_EMAIL", "env@example.com")
+    monkeypatch.setenv("PYLON_DEMO_NAME", "Env </script> User")
+    monkeypatch.setenv("PYLON_APP_ID", "env-app")
+    s = settings_of(example.create_app().test_client().get("/").get_data(as_text=True))
+    assert s == {"app_id": "env-app", "email": "env@example.com",
+                 "email_hash": ref("env@example.com"), "name": "Env </script> User"}
+
+
+def test_defaults(monkeypatch):
+    for v in ("PYLON_DEMO_EMAIL", "PYLON_DEMO_NAME", "PYLON_APP_ID"):
+        monkeypatch.delenv(v, raising=False)
+    s = settings_of(example.create_app(SECRET).test_client().get("/").get_data(as_text=True))
+    assert s["email"] == "jane@example.com" and s["name"] == "Jane Doe"
+    assert s["email_hash"] == ref("jane@example.com")
+
+
+def test_missing_or_bad_secret_stops_start_up(monkeypatch):
+    monkeypatch.delenv("PYLON_IDENTITY_SECRET", raising=False)
+    with pytest.raises(RuntimeError, match="PYLON_IDENTITY_SECRET"):
+        example.create_app()
+    with pytest.raises(pylon_idv.InvalidSecretError):
+        example.create_app("")
+    with pytest.raises(pylon_idv.InvalidSecretError) as e:
+        example.create_app(SECRET[:20] + "x" + SECRET[21:])
+    assert SECRET[:20] not in str(e.value)
+
+
+def test_logs_the_fingerprint_never_the_secret(caplog):
+    with caplog.at_level(logging.INFO):
+        app = example.create_app(SECRET)
+        app.test_client().get("/")
+    text = caplog.text
+    assert pylon_idv.Signer(SECRET).fingerprint in text
+    assert SECRET not in text and SECRET[:16] not in text
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_runs_for_real_on_a_chosen_port():
+    port = _free_port()
+    env = dict(os.environ, PYLON_IDENTITY_SECRET=SECRET, PYLON_DEMO_EMAIL="run@example.com",
+               PYLON_DEMO_NAME="<b>Run</b>")
+    proc = subprocess.Popen([sys.executable, APP_PY, "--port", str(port)], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 20
+        while True:
+            assert proc.poll() is None, proc.stderr.read().decode()
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=2) as r:
+                    html = r.read().decode()
+                break
+            except OSError:
+                assert time.time() < deadline, "the example did not answer"
+                time.sleep(0.1)
+        s = settings_of(html)
+        assert s["email_hash"] == ref("run@example.com") and s["name"] == "<b>Run</b>"
+    finally:
+        proc.terminate()
+        try:
+            _, err = proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            _, err = proc.communicate()
+    err = err.decode()
+    assert pylon_idv.Signer(SECRET).fingerprint in err
+    assert "127.0.0.1" in err and SECRET not in err
+
+
+def test_refuses_to_start_without_a_secret():
+    env = {k: v for k, v in os.environ.items() if k != "PYLON_IDENTITY_SECRET"}
+    p = subprocess.run([sys.executable, APP_PY, "--port", str(_free_port())], env=env,
+                       capture_output=True, timeout=30)
+    assert p.returncode == 2 and b"PYLON_IDENTITY_SECRET is not set" in p.stderr
