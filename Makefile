@@ -56,8 +56,8 @@ test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer
 
 # One cp310-abi3 wheel: pytest on Debian's python3, a smoke test on every pyenv CPython >= 3.10.
-test-python:
-	scripts/test-python.sh
+test-python: build
+	PYLON_IDV_REQUIRE_C_CLI=1 scripts/test-python.sh
 
 # The Flask example in headless Chromium: chat_settings read from the live page, hostile users
 # inert (the nginx page gets the same check inside test-lua).
