@@ -26,6 +26,24 @@ from glob import glob
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
 
+
+def wheel_command():
+    """setuptools < 70 builds wheels with the `wheel` package. A plain venv has none, and
+    offline pip cannot fetch it; Debian ships it as a wheel file (python3-wheel-whl), which is
+    importable straight from the zip. {} when neither is there (pip then says what is missing)."""
+    try:
+        from wheel.bdist_wheel import bdist_wheel
+    except ImportError:
+        found = sorted(glob("/usr/share/python-wheels/wheel-*.whl"))
+        if not found:
+            return {}
+        sys.path.append(found[-1])
+        try:
+            from wheel.bdist_wheel import bdist_wheel
+        except ImportError:
+            return {}
+    return {"bdist_wheel": bdist_wheel}
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIMITED_API = 0x030A0000          # Python 3.10: the oldest CPython the wheel supports
 ABI_TAG = "cp310"
@@ -161,7 +179,7 @@ setup(
     package_dir={"pylon_idv": os.path.join("bindings", "python", "pylon_idv")},
     package_data={"pylon_idv": ["py.typed", "__init__.pyi"]},
     ext_modules=[extension],
-    cmdclass={"build_ext": BuildExt},
+    cmdclass={"build_ext": BuildExt, **wheel_command()},
     options={
         "bdist_wheel": {"py_limited_api": ABI_TAG},
         # Every build output under build/python (gitignored), none at the top level.

@@ -6,7 +6,7 @@
 set -eu
 
 core="build-essential cmake pkg-config libssl-dev openssl valgrind"
-python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
+python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
         python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket python3-dbg"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
      luarocks lua-busted lua-luaossl"
@@ -14,7 +14,7 @@ web="nginx-light libnginx-mod-http-lua wrk curl chromium"
 tools="clang libclang-rt-14-dev nodejs"
 
 if [ "${1:-}" = "--minimal" ]; then
-    want="$core python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
+    want="$core python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
           lua5.4 liblua5.4-dev luarocks"
 else
     want="$core $python $lua $web $tools"

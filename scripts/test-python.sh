@@ -70,6 +70,17 @@ if [ "$build_only" = 1 ]; then
     exit 0
 fi
 
+# ---- what issue 3 asks of a new user: a fresh, plain venv (no system site-packages), offline,
+# `pip install --no-build-isolation .` from the checkout, then the one-liner.
+say "a new user's fresh venv: pip install --no-build-isolation ., then import and sign"
+fresh=$BUILD/venv-fresh
+rm -rf "$fresh"
+"$PY" -m venv "$fresh"
+PIP_NO_INDEX=1 "$fresh/bin/pip" install -q --no-build-isolation . \
+    2>&1 | grep -v -e '^\s*warning: no \(previously-included \)\?files' || true
+(cd "$BUILD" && "$fresh/bin/python" -c "import pylon_idv; print('  ', pylon_idv.sign('jane@example.com', pylon_idv.generate_secret()))")
+rm -rf build/python "$fresh"
+
 say "pytest tests/python ($VENV)"
 mkdir -p "$BUILD/pytest"
 # Run from build/pytest: hypothesis keeps its example database in the working directory.
