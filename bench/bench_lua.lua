@@ -51,6 +51,16 @@ local loops = {
     end },
 }
 
+-- For callgrind (bench_lua.sh): run one candidate n times and stop. Instructions per call are
+-- (count with n calls - count with 0 calls) / n, so start-up cancels out.
+if arg and arg[1] == "--callgrind" then
+  local which, n = arg[2], tonumber(arg[3])
+  for _, c in ipairs(loops) do
+    if c[1] == which then c[2](n); os.exit(0) end
+  end
+  error("unknown candidate " .. tostring(which))
+end
+
 local function time(f, n)
   local t0 = os.clock()
   f(n)

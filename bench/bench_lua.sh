@@ -35,3 +35,31 @@ done
 echo
 echo "Medians of CPU time per call over interleaved rounds$([ -n "$quick" ] && echo " (--quick: 3 short rounds, figures rough)");" \
      "the idiom does its hex in Lua. Targets: idv.sign >= 40x on Lua 5.4, >= 25x on LuaJIT."
+
+# callgrind: instructions per call, stable whatever the machine's load (not in --quick).
+if [ -z "$quick" ] && command -v valgrind >/dev/null; then
+  count() {  # count V ROW N: total instructions of bench_lua.lua --callgrind ROW N
+    local out; out=$(mktemp)
+    LUA_CPATH="${so[$1]}/?.so;;" valgrind --tool=callgrind --smc-check=all \
+      --callgrind-out-file="$out" "${interp[$1]}" "$root/bench/bench_lua.lua" --callgrind "$2" "$3" \
+      >/dev/null 2>&1
+    sed -n 's/^summary: *//p' "$out"; rm -f "$out"
+  }
+  echo
+  echo "| interpreter | call | callgrind instr/call | x vs idiom |"
+  echo "|---|---|---:|---:|"
+  n=2000
+  for v in 5.4 luajit; do
+    name=$(LUA_CPATH="${so[$v]}/?.so;;" "${interp[$v]}" -e 'io.write(type(rawget(_G,"jit"))=="table" and jit.version or _VERSION)')
+    declare -A per=()
+    for row in "luaossl idiom" "idv.sign" "signer:sign"; do
+      base=$(count "$v" "$row" 0); full=$(count "$v" "$row" "$n")
+      per[$row]=$(( (full - base) / n ))
+    done
+    for row in "idv.sign" "signer:sign" "luaossl idiom"; do
+      awk -v i="$name" -v r="$row" -v p="${per[$row]}" -v b="${per[luaossl idiom]}" \
+        'BEGIN { printf "| %s | %s | %d | %.1fx |\n", i, r, p, b / p }'
+    done
+    unset per
+  done
+fi
