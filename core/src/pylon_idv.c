@@ -79,9 +79,15 @@ static void cache_thread_exit(void *p)
     cache_release(c);
 }
 
+/* fork() while another thread registers its entry must not leave the child's lock held.
+ * (glibc drops these handlers when the library is unloaded.) */
+static void cache_fork_prepare(void) { pthread_mutex_lock(&cache_lock); }
+static void cache_fork_release(void) { pthread_mutex_unlock(&cache_lock); }
+
 static void cache_init(void)
 {
-    cache_ready = pthread_key_create(&cache_key, cache_thread_exit) == 0;
+    cache_ready = pthread_key_create(&cache_key, cache_thread_exit) == 0
+               && pthread_atfork(cache_fork_prepare, cache_fork_release, cache_fork_release) == 0;
 }
 
 #if defined(__GNUC__)

@@ -404,6 +404,38 @@ static void test_threads(void)
     pylon_idv_signer_free(shared_signer);
 }
 
+/* ------------------------------------------------------------------- fork */
+#include <sys/wait.h>
+#include <unistd.h>
+
+static void *fork_thread(void *arg)
+{
+    char h[65];
+    (void)arg;
+    return (void *)(long)(pylon_idv_sign(h, "jane@example.com", 16, "0b0b", 4) != 0
+                          || strcmp(h, shared_want) != 0);
+}
+
+/* A child of a process that used the one-shot cache can sign, also from a new thread (whose
+ * cache entry is registered under the lock the atfork handlers keep consistent). */
+static void test_fork(void)
+{
+    pid_t pid;
+    int status = -1;
+    CHECK(pylon_idv_sign(shared_want, "jane@example.com", 16, "0b0b", 4) == 0);
+    pid = fork();
+    if (pid == 0) {
+        pthread_t t;
+        void *bad = (void *)1;
+        long r = (long)fork_thread(NULL);
+        if (pthread_create(&t, NULL, fork_thread, NULL) == 0) pthread_join(t, &bad);
+        _exit(r != 0 || bad != NULL);
+    }
+    CHECK(pid > 0);
+    CHECK(waitpid(pid, &status, 0) == pid);
+    CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
 int main(int argc, char **argv)
 {
     vectors_dir = argc > 1 ? argv[1] : "tests/vectors";
@@ -418,6 +450,7 @@ int main(int argc, char **argv)
     test_arguments();
     test_diagnose();
     test_threads();
+    test_fork();
     printf("vectors: %d sign, %d reject, %d crossref, %d bad secrets\n", n_sign, n_reject,
            n_cross, n_bad);
     return check_report("test_core");
