@@ -136,10 +136,7 @@ int pylon_idv_diagnose(const char *email, size_t email_len,
     g.hash_len = hash ? hash_len : 0;
     if (secret_hex == NULL) secret_hex = "";
     if (email == NULL) email = "";
-    while (lo < hi && is_ws((unsigned char)secret_hex[lo]) && secret_hex[lo] != '\v'
-           && secret_hex[lo] != '\f') lo++;
-    while (hi > lo && is_ws((unsigned char)secret_hex[hi - 1]) && secret_hex[hi - 1] != '\v'
-           && secret_hex[hi - 1] != '\f') hi--;
+    pi_secret_trim(secret_hex, secret_hex_len, &lo, &hi);   /* the contract's trimming */
 
     key = (unsigned char *)malloc(secret_hex_len / 2 + 1);
     buf = (char *)malloc(email_len + 1);

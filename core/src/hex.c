@@ -149,7 +149,7 @@ static inline unsigned is_space(unsigned char c)     /* 1 for ' ', \t, \n, \r */
 }
 
 /* [*lo, *hi): s without its surrounding ASCII whitespace. The whitespace is public. */
-static void trim(const char *s, size_t n, size_t *lo, size_t *hi)
+void pi_secret_trim(const char *s, size_t n, size_t *lo, size_t *hi)
 {
     size_t a = 0, b = n;
     unsigned w;
@@ -196,7 +196,7 @@ int pi_secret_check(const char *s, size_t n, size_t *position)
     size_t lo, hi;
     if (position) *position = 0;
     if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
-    trim(s, n, &lo, &hi);
+    pi_secret_trim(s, n, &lo, &hi);
     if (lo == hi) return PYLON_IDV_ESECRET_EMPTY;
     return scan(s, lo, hi, position);
 }
@@ -233,7 +233,7 @@ int pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t n, size_t 
     memset(k0, 0, PI_BLOCK);
     if (position) *position = 0;
     if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
-    trim(s, n, &lo, &hi);
+    pi_secret_trim(s, n, &lo, &hi);
     if (lo == hi) return PYLON_IDV_ESECRET_EMPTY;
     if ((hi - lo) & 1u) return scan(s, lo, hi, position);     /* CHAR wins over ODD */
     /* One branch-free pass decodes and validates; only its verdict is declassified. */

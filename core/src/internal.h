@@ -85,6 +85,9 @@ PI_HIDDEN int  pi_hex_decode(unsigned char *out, const char *in, size_t n);
  * error. position may be NULL. */
 PI_HIDDEN int  pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t n,
                                size_t *position);
+/* [*lo, *hi): s without the surrounding ASCII whitespace (space, tab, CR, LF) the contract
+ * ignores. */
+PI_HIDDEN void pi_secret_trim(const char *s, size_t n, size_t *lo, size_t *hi);
 /* Validate only (no key material produced). */
 PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
 /* A candidate tag: exactly 64 hex digits -> 1 and tag[32] filled; else 0. Branch-free. */
@@ -102,10 +105,6 @@ PI_HIDDEN const char *pi_error_message(char *out, size_t size, int status, size_
  * U+FFFD. out needs PI_JSON_SCRIPT_SIZE(n) bytes; returns the length written (without NUL). */
 #define PI_JSON_SCRIPT_SIZE(n) (6 * (n) + 3)
 PI_HIDDEN size_t pi_json_script_string(char *out, const char *in, size_t n);
-
-/* ---- pylon_idv.c ---- */
-/* Rotation support for bindings: number of keys (current + previous). */
-PI_HIDDEN size_t pi_signer_key_count(const pylon_idv_signer *s);
 
 /* Constant-time selection helpers. */
 static inline uint32_t pi_ct_mask_u32(uint32_t bit) { return (uint32_t)0 - (bit & 1u); }

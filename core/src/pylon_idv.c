@@ -354,11 +354,6 @@ void pylon_idv_signer_free(pylon_idv_signer *signer)
     free(signer);
 }
 
-size_t pi_signer_key_count(const pylon_idv_signer *s)
-{
-    return s ? 1 + s->n_previous : 0;
-}
-
 /* ----------------------------------------------------------------------- secrets */
 
 int pylon_idv_generate_secret(char secret_hex[PYLON_IDV_SECRET_HEX_SIZE])
