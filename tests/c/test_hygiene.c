@@ -525,7 +525,11 @@ static void test_stack_wiped(void)
          * the tag is no needle there; the mismatching verify checks the expected tag. */
         n_needles = 0;
         if (op != 0 && op != 4) add_needles(tag, sizeof tag);
+#if !defined(PYLON_IDV_USE_EVP)
+        /* (the EVP build hands the inner hash to OpenSSL's EVP digest code, whose own stack
+         * frames are not ours to wipe: SECURITY.md, "Not wiped") */
         add_needles(ih, sizeof ih);
+#endif
         add_needles(st_key, sizeof st_key);
         paint_stack();
         run_deep(op);
