@@ -22,6 +22,11 @@
  *    4-character run of the secret's hex digits (compared ignoring case; the expected
  *    "position N" is removed first, as it is a public fact).
  *
+ * 3. The stack. After verify (match and mismatch), sign and the signer calls, the dead stack
+ *    frames below the caller hold no 8-byte window of the tag, pi_hmac's inner hash or the key
+ *    (a positive control leaves the inner hash in a dead frame and must be found): the
+ *    expected tag, the decoded candidate, pi_hmac's state copies are wiped (test_stack_wiped).
+ *
  * Built from the core sources (like ctgrind) so pi_error_message can be tested and the
  * unload destructor is in this executable.
  */
