@@ -201,8 +201,8 @@ __attribute__((destructor))
 static void cache_unload(void)
 {
     int i;
+    __atomic_store_n(&cache_unloading, 1, __ATOMIC_SEQ_CST);   /* no new entry from now on */
     if (!cache_ready) return;
-    __atomic_store_n(&cache_unloading, 1, __ATOMIC_SEQ_CST);
     pthread_mutex_lock(&cache_lock);
     for (i = 0; i < PI_CACHE_SLOTS; i++) {
         pi_slot *s = &slots[i];
@@ -211,8 +211,7 @@ static void cache_unload(void)
         if (!wait_not_busy(s)) continue;        /* never freed under a thread using it */
         slot_release(s);
     }
-    cache_ready = 0;
-    pthread_mutex_unlock(&cache_lock);
+    pthread_mutex_unlock(&cache_lock);    /* (cache_unloading, not cache_ready, says it) */
     pthread_key_delete(cache_key);
     tls_slot = NULL;
     tls_retired = 1;
@@ -234,7 +233,7 @@ static pi_slot *cache_enter(void)
         pthread_mutex_lock(&cache_lock);
         TEST_HOOK(PI_HOOK_REGISTER_LOCKED);
         for (i = 0; i < PI_CACHE_SLOTS && slots[i].used; i++) {}
-        if (!cache_ready || __atomic_load_n(&cache_unloading, __ATOMIC_SEQ_CST)
+        if (__atomic_load_n(&cache_unloading, __ATOMIC_SEQ_CST)
             || i == PI_CACHE_SLOTS || pthread_setspecific(cache_key, &slots[i]) != 0) {
             pthread_mutex_unlock(&cache_lock);
             free(c);                             /* nothing in it yet */
