@@ -292,13 +292,10 @@ void pylon_idv_signer_sign(const pylon_idv_signer *signer,
                            char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                            const char *email, size_t email_len)
 {
-    unsigned char tag[PI_TAG];
-
     if (hash_hex == NULL) return;
     hash_hex[0] = '\0';
     if (signer == NULL || (email == NULL && email_len != 0)) return;
-    if (pi_hmac(&signer->current, tag, email, email_len) == 0)
-        pi_hex_encode(hash_hex, tag, PI_TAG);
+    (void)pi_hmac_hex(&signer->current, hash_hex, email, email_len);
 }
 
 int pylon_idv_signer_match(const pylon_idv_signer *signer,
