@@ -151,8 +151,6 @@ static const unsigned char pi_tail_mask[16][16] PI_ALIGN16 = {
 #undef Z
 /* 16 bytes from pi_pad_window + 16 - l have 0x80 in lane l alone */
 static const unsigned char pi_pad_window[32] PI_ALIGN16 = { [16] = 0x80 };
-/* big-endian words of 16 message bytes */
-static const unsigned char pi_bswap32[16] PI_ALIGN16 = {3,2,1,0,7,6,5,4,11,10,9,8,15,14,13,12};
 static const char pi_hex_digits[16] PI_ALIGN16 = {
     '0','1','2','3','4','5','6','7','8','9','a','b','c','d','e','f'
 };
@@ -185,6 +183,8 @@ static inline void small_raw(const unsigned char *p, size_t r, uint64_t *lo, uin
 #include <immintrin.h>
 #include <cpuid.h>
 #define SHANI __attribute__((target("sha,ssse3,sse4.1")))
+/* big-endian words of 16 message bytes */
+static const unsigned char pi_bswap32[16] PI_ALIGN16 = {3,2,1,0,7,6,5,4,11,10,9,8,15,14,13,12};
 
 #define KV(g) _mm_load_si128((const __m128i *)(const void *)&K256[4 * (g)])
 /* Four rounds (group g) on state s0 = ABEF, s1 = CDGH, with the message schedule in the
