@@ -1,4 +1,4 @@
--- Release rockspec for pylon_idv 0.1.0 (tests/lua/rockspec_spec.lua checks it matches version.h).
+-- Release rockspec for pylon_idv 0.1.0 (tests/lua/rockspec_spec.lua checks it matches pylon_idv.h).
 rockspec_format = "3.0"
 package = "pylon_idv"
 version = "0.1.0-1"

@@ -51,7 +51,7 @@ build_suite() {   # build_suite ARCH TRIPLE: binaries in $build/ARCH/
     done
     "$triple-ar" rcs "$out/libpylon_idv.a" "$out"/*.o
     # public-API tests link the library; the internal ones compile the sources in
-    "$cc" "${flags[@]}" -DPYLON_IDV_EXPECTED_VERSION="\"$(sed -n 's/.*PYLON_IDV_VERSION_STRING "\(.*\)".*/\1/p' core/src/version.h)\"" \
+    "$cc" "${flags[@]}" -DPYLON_IDV_EXPECTED_VERSION="\"$(sed -n 's/.*PYLON_IDV_VERSION_STRING "\(.*\)".*/\1/p' core/include/pylon_idv.h | head -n 1)\"" \
         -o "$out/test_core" tests/c/test_core.c "$out/libpylon_idv.a" "${libs[@]}"
     "$cc" "${flags[@]}" -o "$out/test_alloc" tests/c/test_alloc.c core/src/*.c "${libs[@]}"
     "$cc" "${flags[@]}" -o "$out/test_paths" tests/c/test_paths.c core/src/*.c "${libs[@]}"

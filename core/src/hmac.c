@@ -183,6 +183,7 @@ int pi_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
     rc = pi_hmac(k, tag, msg, len);
     if (rc == 0) pi_hex_encode(hex, tag, PI_TAG);
     else hex[0] = '\0';
+    PI_WIPE(tag, sizeof tag);              /* the tag's only copy is the caller's hex now */
     return rc;
 }
 

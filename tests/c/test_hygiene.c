@@ -545,8 +545,11 @@ static void check_secret(const char *s, size_t n, const char *cli, const char *l
     n_secrets++;
     n_messages += 2;
     CHECK_MSG(!leaks(pylon_idv_strerror(st), s, n, st, pos), "%s: strerror shows the secret", label);
-    CHECK_MSG(!leaks(pi_error_message(buf, sizeof buf, st, pos), s, n, st, pos),
+    CHECK_MSG(!leaks(pi_error_message(buf, sizeof buf, st, s, n, 0), s, n, st, pos),
               "%s: message shows the secret: %s", label, buf);
+    CHECK_MSG(!leaks(pylon_idv_message(buf, sizeof buf, st, s, n, 7), s, n, st, pos),
+              "%s: message (previous #7) shows the secret: %s", label, buf);
+    n_messages++;
     if (!cli) return;
     for (c = 0; c < sizeof cmds / sizeof cmds[0]; c++) {
         rc = run_cli(cli, (int)(c & 1), cmds[c], s, n, out, sizeof out);

@@ -1,8 +1,8 @@
--- rockspec_spec.lua -- the rockspecs agree with the source tree: one version (version.h), and
+-- rockspec_spec.lua -- the rockspecs agree with the source tree: one version (pylon_idv.h), and
 -- every core source listed, so `luarocks make` can never build a stale or partial module.
 local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 
-local version_h = H.read(H.root .. "/core/src/version.h")
+local version_h = H.read(H.root .. "/core/include/pylon_idv.h")
 local VERSION = assert(version_h:match('#define%s+PYLON_IDV_VERSION_STRING%s+"([^"]+)"'))
 
 local function core_sources()
@@ -43,7 +43,7 @@ describe("rockspecs", function()
     check(spec, path)
   end)
 
-  it("the release rockspec for version.h exists, and its version is version.h's", function()
+  it("the release rockspec for the header's version exists, and its version is the header's", function()
     local path = H.root .. "/rockspecs/pylon_idv-" .. VERSION .. "-1.rockspec"
     local spec = H.load_rockspec(path)
     assert.are.equal(VERSION .. "-1", spec.version)
