@@ -74,13 +74,14 @@ enum {                               /* every status is 0 or one of these */
  * MATERIAL: for a secret of up to 64 bytes, such as the usual 32, k0 is the key itself, zero
  * padded; for a longer one, its SHA-256) and the SHA-256 states after k0^ipad and k0^opad.
  * Never the secret text. The entry is wiped (OPENSSL_cleanse) and freed by the thread's exit
- * destructor; when the library is unloaded (dlclose, or exit()), every entry is wiped and
- * freed, except one whose thread is in the middle of a call at that moment (exit() with
- * other threads still signing): the unload waits for that call to finish (bounded, 2 s),
- * and a thread that signs after the unload, or in a pthread-key destructor that runs after
- * the cache's own, computes without the cache (the same hash, two more compressions). A
- * forked child drops the entries of the parent's other threads. Up to 256 threads have an
- * entry at a time; more are served uncached. PYLON_IDV_NO_CACHE at build time removes it. */
+ * destructor. When the library is unloaded (dlclose, or exit() -- possibly while other threads
+ * still sign), every entry is wiped and freed; for a thread in the middle of a call the unload
+ * waits until it returns (at most about 2 s: after that, that one entry is left in place,
+ * never freed under its user). A thread that signs after the unload, or in a pthread-key
+ * destructor that runs after the cache's own, is served without the cache: the same hash, two
+ * more compressions. A forked child wipes and frees the entries of the parent's other threads.
+ * Up to 256 threads have an entry at a time; more are served uncached. Building with
+ * PYLON_IDV_NO_CACHE removes the cache. SECURITY.md has the details and their tests. */
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_sign(char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                     const char *email, size_t email_len,

@@ -35,6 +35,12 @@ static uint32_t tag_equal(const unsigned char a[PI_TAG], const unsigned char b[P
     return 1u ^ (uint32_t)((d | (0u - d)) >> 63);
 }
 
+/* The one-shot cache exists on POSIX systems with GCC-style atomics, unless disabled. */
+#if !defined(_WIN32) && !defined(PYLON_IDV_NO_CACHE) && defined(__GNUC__)
+#  define PI_CACHE 1
+#endif
+
+#if defined(PI_CACHE)
 /* 1 if the 64-byte blocks are equal, else 0, in constant time. */
 static uint32_t block_equal(const unsigned char a[PI_BLOCK], const unsigned char b[PI_BLOCK])
 {
@@ -47,6 +53,7 @@ static uint32_t block_equal(const unsigned char a[PI_BLOCK], const unsigned char
     }
     return 1u ^ (uint32_t)((d | (0u - d)) >> 63);
 }
+#endif
 
 /* ------------------------------------------------------------ one-shot key cache */
 /*
@@ -78,7 +85,7 @@ static uint32_t block_equal(const unsigned char a[PI_BLOCK], const unsigned char
  * A thread whose entry was registered in the last destructor round (its destructor then never
  * runs) keeps a live entry until the unload wipes it; its slot is reclaimed then.
  */
-#if !defined(_WIN32) && !defined(PYLON_IDV_NO_CACHE) && defined(__GNUC__)
+#if defined(PI_CACHE)
 #include <pthread.h>
 #include <sched.h>
 #include <time.h>

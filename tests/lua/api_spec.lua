@@ -97,7 +97,7 @@ describe("idv.sign / idv.verify", function()
     }) do
       local ok, err = pcall(call)
       assert.is_false(ok)
-      assert.is_truthy(tostring(err):find("string expected, got number", 1, true), err)
+      assert.is_truthy(tostring(err):find("expected, got number", 1, true), err)
     end
   end)
 
