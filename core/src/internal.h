@@ -49,7 +49,11 @@
 #if defined(__x86_64__) && defined(__GNUC__)
 #  define PI_HAVE_SHANI 1
 #endif
-#if defined(__aarch64__) && defined(__AARCH64EL__) && defined(__GNUC__)
+/* GCC's arm_neon.h lets a function with target("+crypto") use the SHA-2 intrinsics; clang's
+ * (14) declares them only when the whole file is built for SHA-2, so clang gets the path only
+ * then (-march=armv8-a+sha2 or later), still checked against HWCAP at run time. */
+#if defined(__aarch64__) && defined(__AARCH64EL__) && defined(__GNUC__) && \
+    (!defined(__clang__) || defined(__ARM_FEATURE_SHA2))
 #  define PI_HAVE_ARMV8 1
 #endif
 
