@@ -9,7 +9,7 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-browser test-lua bench test-bench fuzz test-fuzz clean
+        test-python test-browser test-lua bench test-bench fuzz test-fuzz test-cross clean
 
 all: build
 
@@ -29,7 +29,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-consumer test-python test-browser test-lua test-fuzz test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -51,6 +51,11 @@ test-c-variants:
 	    -DCMAKE_C_FLAGS="-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED" >/dev/null
 	$(CMAKE) --build $(BUILD)/evp -j$(JOBS)
 	cd $(BUILD)/evp && ctest --output-on-failure -E memcheck
+
+# The C suite cross-built for aarch64 and big-endian s390x against Debian sysroots (cached in
+# $(BUILD)/cross) and run under qemu-user: the ARMv8 SHA-2 path, and the OpenSSL and portable ones.
+test-cross:
+	scripts/test-cross.sh $(BUILD)
 
 test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer

@@ -37,6 +37,7 @@ build = {
             "core/src/hmac.c",
             "core/src/pylon_idv.c",
             "core/src/script.c",
+            "core/src/sha256.c",
          },
          defines = { "PYLON_IDV_EMBED" },   -- the core's API stays private to the module
          incdirs = { "core/include", "core/src", "$(OPENSSL_INCDIR)" },

@@ -6,7 +6,7 @@
 #   bench/bench_lua.sh [--quick]       --quick: a few short rounds (CI proves it runs)
 #
 # Uses the luarocks builds under ${BUILD:-build}/lua/<v>, built first when missing
-# (BUILD_ONLY=1 scripts/test-lua.sh). Targets: idv.sign >= 40x the idiom on 5.4, >= 25x on LuaJIT.
+# (BUILD_ONLY=1 scripts/test-lua.sh). Targets (issue 14): idv.sign >= 85x the idiom on 5.4, >= 60x on LuaJIT.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
@@ -34,7 +34,7 @@ for v in 5.4 luajit; do
 done
 echo
 echo "Medians of CPU time per call over interleaved rounds$([ -n "$quick" ] && echo " (--quick: 3 short rounds, figures rough)");" \
-     "the idiom does its hex in Lua. Targets: idv.sign >= 40x on Lua 5.4, >= 25x on LuaJIT."
+     "the idiom does its hex in Lua. Targets (issue 14): idv.sign >= 85x on Lua 5.4, >= 60x on LuaJIT."
 
 # callgrind: instructions per call, stable whatever the machine's load (not in --quick).
 if [ -z "$quick" ] && command -v valgrind >/dev/null; then

@@ -97,7 +97,8 @@ def calibrate(timer, target_s):
 def bench_small(rounds, target_s):
     rs = rows()
     check(rs)
-    timers = [timeit.Timer(stmt, globals=g) for _, stmt, g in rs]
+    # CPU time of this thread: time spent descheduled on a shared machine is not signing
+    timers = [timeit.Timer(stmt, timer=time.thread_time, globals=g) for _, stmt, g in rs]
     loops = [calibrate(t, target_s) for t in timers]
     samples = [[] for _ in rs]
     for _ in range(rounds):

@@ -12,12 +12,13 @@ lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2 li
      luarocks lua-busted lua-luaossl"
 web="nginx-light libnginx-mod-http-lua wrk curl chromium"
 tools="clang libclang-rt-14-dev nodejs"
+cross="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu qemu-user mmdebstrap"
 
 if [ "${1:-}" = "--minimal" ]; then
     want="$core python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
           lua5.4 liblua5.4-dev luarocks"
 else
-    want="$core $python $lua $web $tools"
+    want="$core $python $lua $web $tools $cross"
 fi
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then

@@ -14,6 +14,10 @@
 #if defined(__SSE2__)
 #  include <emmintrin.h>
 #endif
+#if defined(__aarch64__) && defined(__ARM_NEON)
+#  include <arm_neon.h>
+#  define PI_HEX_NEON 1
+#endif
 
 #define LANES_1 0x0101010101010101ull
 #define LANES_H 0x8080808080808080ull
@@ -49,9 +53,41 @@ static inline void encode4(char *out, const unsigned char *in)
     store64(out, nib + 0x30 * LANES_1 + letter * 39);
 }
 
+#if defined(__SSE2__)
+/* Sixteen bytes to 32 lowercase digits (SSE2, baseline on x86-64): nibble + '0', plus 39
+ * where the nibble is over 9, chosen by a compare mask. */
+static inline void encode16(char *out, const unsigned char *in)
+{
+    const __m128i m = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
+    const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
+    __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
+    __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
+    __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+    _mm_storeu_si128((__m128i *)(void *)out, a);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16), b);
+}
+#elif defined(PI_HEX_NEON)
+/* Sixteen bytes to 32 lowercase digits (NEON, baseline on aarch64): a register table lookup. */
+static inline void encode16(char *out, const unsigned char *in)
+{
+    static const unsigned char digits[16] = {
+        '0','1','2','3','4','5','6','7','8','9','a','b','c','d','e','f' };
+    const uint8x16_t lut = vld1q_u8(digits);
+    uint8x16_t v = vld1q_u8(in);
+    uint8x16_t hi = vshrq_n_u8(v, 4), lo = vandq_u8(v, vdupq_n_u8(0x0f));
+    vst1q_u8((unsigned char *)out, vqtbl1q_u8(lut, vzip1q_u8(hi, lo)));
+    vst1q_u8((unsigned char *)out + 16, vqtbl1q_u8(lut, vzip2q_u8(hi, lo)));
+}
+#endif
+
 void pi_hex_encode(char *out, const unsigned char *in, size_t n)
 {
     size_t i = 0;
+#if defined(__SSE2__) || defined(PI_HEX_NEON)
+    for (; i + 16 <= n; i += 16) encode16(out + 2 * i, in + i);
+#endif
     for (; i + 4 <= n; i += 4) encode4(out + 2 * i, in + i);
     for (; i < n; i++) {
         unsigned hi = in[i] >> 4, lo = in[i] & 0xfu;

@@ -7,6 +7,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "pylon_idv.h"
 
@@ -44,22 +45,69 @@
 #  define PI_HIDDEN
 #endif
 
+/* Which SIMD compression paths this compiler can build (chosen at run time: sha256.c). */
+#if defined(__x86_64__) && defined(__GNUC__)
+#  define PI_HAVE_SHANI 1
+#endif
+/* GCC's arm_neon.h lets a function with target("+crypto") use the SHA-2 intrinsics; clang's
+ * (14) declares them only when the whole file is built for SHA-2, so clang gets the path only
+ * then (-march=armv8-a+sha2 or later), still checked against HWCAP at run time. */
+#if defined(__aarch64__) && defined(__AARCH64EL__) && defined(__GNUC__) && \
+    (!defined(__clang__) || defined(__ARM_FEATURE_SHA2))
+#  define PI_HAVE_ARMV8 1
+#endif
+
 /* A key once through HMAC's ipad/opad blocks. Copied per message; never mutated. */
 typedef struct pi_hmac_key {
+    uint32_t inner[8], outer[8];          /* chaining state after k0^ipad, k0^opad: H0..H7 */
+#if defined(PI_HAVE_SHANI)
+    uint32_t inner_ni[8], outer_ni[8];    /* the same as SHA-NI holds it: ABEF, CDGH */
+#endif
 #if defined(PYLON_IDV_USE_EVP)
-    EVP_MD_CTX *inner, *outer;
-#else
-    SHA256_CTX inner, outer;
+    EVP_MD_CTX *evp_inner, *evp_outer;    /* the OpenSSL path of the EVP build */
 #endif
 } pi_hmac_key;
+
+/* ---- sha256.c: compression paths ---- */
+enum { PI_PATH_PORTABLE = 0, PI_PATH_OPENSSL = 1, PI_PATH_SHANI = 2, PI_PATH_ARMV8 = 3,
+       PI_PATH_COUNT = 4 };
+#define PI_SHORT_MAX 55                   /* longest email of one inner block */
+/* The path in use: set once when the library loads (from the CPU), read on every call.
+ * Tests may change it with pi_force_path while no other thread signs. */
+PI_HIDDEN extern int pi_path;
+PI_HIDDEN int  pi_path_available(int path);      /* can this CPU and build run it? */
+PI_HIDDEN int  pi_path_select(int shani, int armv8);   /* the choice, given CPU features */
+PI_HIDDEN int  pi_path_detect(void);             /* the choice for this CPU */
+PI_HIDDEN int  pi_force_path(int path);          /* tests only: 1 if set, 0 if unavailable */
+PI_HIDDEN const char *pi_path_name(int path);
+PI_HIDDEN extern const uint32_t pi_sha256_iv[8];
+/* n whole blocks into the chaining state h (H0..H7), by path's compression function. */
+PI_HIDDEN void pi_sha256_blocks(int path, uint32_t h[8], const unsigned char *p, size_t n);
+#if defined(PI_HAVE_SHANI)
+PI_HIDDEN void pi_sha256_to_ni(uint32_t ni[8], const uint32_t h[8]);
+/* HMAC of len <= PI_SHORT_MAX bytes in registers: the tag, or its 64 hex digits + NUL. */
+PI_HIDDEN void pi_shani_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG],
+                                 const unsigned char *p, size_t len);
+PI_HIDDEN void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
+                                 const unsigned char *p, size_t len);
+#endif
+#if defined(PI_HAVE_ARMV8)
+PI_HIDDEN void pi_armv8_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG],
+                                 const unsigned char *p, size_t len);
+PI_HIDDEN void pi_armv8_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
+                                 const unsigned char *p, size_t len);
+#endif
 
 /* ---- hmac.c ---- */
 /* k0: the HMAC block key (the key, or SHA-256 of a key longer than a block, zero padded). */
 PI_HIDDEN int  pi_hmac_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK]);
 PI_HIDDEN void pi_hmac_key_wipe(pi_hmac_key *k);
-/* 0, or PYLON_IDV_ECRYPTO (EVP fallback only; the fast path cannot fail). */
+/* 0, or PYLON_IDV_ECRYPTO (the EVP build's OpenSSL path only; the others cannot fail). */
 PI_HIDDEN int  pi_hmac(const pi_hmac_key *k, unsigned char tag[PI_TAG],
                        const void *msg, size_t len);
+/* The same as 64 lowercase hex digits and a NUL (hex[0] = NUL on failure). */
+PI_HIDDEN int  pi_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
+                           const void *msg, size_t len);
 /* Derive the block key from raw key bytes (hashing keys longer than a block). */
 PI_HIDDEN int  pi_k0_from_key(unsigned char k0[PI_BLOCK], const void *key, size_t len);
 /* Streaming SHA-256 used for long keys: hides which API computes it. */
@@ -119,6 +167,16 @@ PI_HIDDEN int pi_test_cache_uncached(void);     /* calls served without the cach
  * U+FFFD. out needs PI_JSON_SCRIPT_SIZE(n) bytes; returns the length written (without NUL). */
 #define PI_JSON_SCRIPT_SIZE(n) (6 * (n) + 3)
 PI_HIDDEN size_t pi_json_script_string(char *out, const char *in, size_t n);
+
+/* Wipe n bytes of a stack buffer on a hot path: an inline memset that the compiler must keep
+ * (the asm says the memory is read), cheaper than OPENSSL_cleanse's call through a volatile
+ * pointer for a few dozen bytes. Elsewhere, OPENSSL_cleanse. */
+#if defined(__GNUC__)
+#  define PI_WIPE(p, n) do { memset((p), 0, (n)); \
+        __asm__ __volatile__("" : : "r"(p) : "memory"); } while (0)
+#else
+#  define PI_WIPE(p, n) OPENSSL_cleanse((p), (n))
+#endif
 
 /* Constant-time selection helpers. */
 static inline uint32_t pi_ct_mask_u32(uint32_t bit) { return (uint32_t)0 - (bit & 1u); }

@@ -22,11 +22,17 @@ int pi_test_previous_grows;       /* arrays allocated by add_previous */
 
 /* ------------------------------------------------------------------ comparison */
 
-/* 1 if the 32-byte tags are equal, else 0, in constant time. */
+/* 1 if the 32-byte tags are equal, else 0, in constant time (four words, no call). */
 static uint32_t tag_equal(const unsigned char a[PI_TAG], const unsigned char b[PI_TAG])
 {
-    uint32_t d = (uint32_t)CRYPTO_memcmp(a, b, PI_TAG);
-    return 1u ^ ((d | (0u - d)) >> 31);
+    uint64_t d = 0, x, y;
+    size_t i;
+    for (i = 0; i < PI_TAG; i += 8) {
+        memcpy(&x, a + i, 8);
+        memcpy(&y, b + i, 8);
+        d |= x ^ y;
+    }
+    return 1u ^ (uint32_t)((d | (0u - d)) >> 63);
 }
 
 /* The one-shot cache exists on POSIX systems with GCC-style atomics, unless disabled. */
@@ -282,8 +288,9 @@ static int cache_key_for(pi_cache *c, const unsigned char k0[PI_BLOCK], const pi
     return PYLON_IDV_OK;
 }
 
-/* The tag of the message under k0: through this thread's cache, or computed afresh. */
-static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG],
+/* The tag of the message under k0 (or, hex != NULL, its hex digits): through this thread's
+ * cache, or computed afresh. */
+static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG], char *hex,
                      const char *email, size_t email_len)
 {
     pi_slot *s = cache_enter();
@@ -293,26 +300,29 @@ static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG]
 
     if (s != NULL) {
         rc = cache_key_for(s->entry, k0, &key);
-        if (rc == 0) rc = pi_hmac(key, tag, email, email_len);
+        if (rc == 0) rc = hex ? pi_hmac_hex(key, hex, email, email_len)
+                              : pi_hmac(key, tag, email, email_len);
         cache_leave(s);
         return rc;
     }
     TEST_UNCACHED();
     memset(&tmp, 0, sizeof tmp);
     rc = pi_hmac_key_init(&tmp, k0);
-    if (rc == 0) rc = pi_hmac(&tmp, tag, email, email_len);
+    if (rc == 0) rc = hex ? pi_hmac_hex(&tmp, hex, email, email_len)
+                          : pi_hmac(&tmp, tag, email, email_len);
     pi_hmac_key_wipe(&tmp);
     return rc;
 }
 #else
-static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG],
+static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG], char *hex,
                      const char *email, size_t email_len)
 {
     pi_hmac_key tmp;
     int rc;
     memset(&tmp, 0, sizeof tmp);
     rc = pi_hmac_key_init(&tmp, k0);
-    if (rc == 0) rc = pi_hmac(&tmp, tag, email, email_len);
+    if (rc == 0) rc = hex ? pi_hmac_hex(&tmp, hex, email, email_len)
+                          : pi_hmac(&tmp, tag, email, email_len);
     pi_hmac_key_wipe(&tmp);
     return rc;
 }
@@ -320,9 +330,9 @@ static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG]
 
 /* ---------------------------------------------------------------------- one-shot */
 
-/* The tag of email under secret_hex. */
-static int oneshot_tag(unsigned char tag[PI_TAG], const char *email, size_t email_len,
-                       const char *secret_hex, size_t secret_hex_len)
+/* The tag of email under secret_hex, or (hex != NULL) its hex digits. */
+static int oneshot_tag(unsigned char tag[PI_TAG], char *hex, const char *email,
+                       size_t email_len, const char *secret_hex, size_t secret_hex_len)
 {
     unsigned char k0[PI_BLOCK];
     int rc;
@@ -330,8 +340,8 @@ static int oneshot_tag(unsigned char tag[PI_TAG], const char *email, size_t emai
     rc = pi_secret_to_k0(k0, secret_hex, secret_hex_len, NULL);
     if (rc != 0) return rc;                  /* k0 is wiped on error */
     if (email == NULL && email_len != 0) rc = PYLON_IDV_EINVAL;
-    else rc = keyed_tag(k0, tag, email, email_len);
-    OPENSSL_cleanse(k0, sizeof k0);
+    else rc = keyed_tag(k0, tag, hex, email, email_len);
+    PI_WIPE(k0, sizeof k0);
     return rc;
 }
 
@@ -339,14 +349,12 @@ int pylon_idv_sign(char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                    const char *email, size_t email_len,
                    const char *secret_hex, size_t secret_hex_len)
 {
-    unsigned char tag[PI_TAG];
     int rc;
 
     if (hash_hex == NULL) return PYLON_IDV_EINVAL;
     hash_hex[0] = '\0';
-    rc = oneshot_tag(tag, email, email_len, secret_hex, secret_hex_len);
-    if (rc == 0) pi_hex_encode(hash_hex, tag, PI_TAG);
-    OPENSSL_cleanse(tag, sizeof tag);
+    rc = oneshot_tag(NULL, hash_hex, email, email_len, secret_hex, secret_hex_len);
+    if (rc != 0) hash_hex[0] = '\0';
     return rc;
 }
 
@@ -360,7 +368,7 @@ int pylon_idv_verify(const char *email, size_t email_len,
     int rc;
 
     memset(tag, 0, sizeof tag);
-    rc = oneshot_tag(tag, email, email_len, secret_hex, secret_hex_len);
+    rc = oneshot_tag(tag, NULL, email, email_len, secret_hex, secret_hex_len);
     ok = (uint32_t)pi_tag_decode(cand, hash_hex, hash_hex_len);
     ok &= tag_equal(tag, cand);
     ok &= (uint32_t)(rc == 0);
@@ -455,14 +463,10 @@ void pylon_idv_signer_sign(const pylon_idv_signer *signer,
                            char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                            const char *email, size_t email_len)
 {
-    unsigned char tag[PI_TAG];
-
     if (hash_hex == NULL) return;
     hash_hex[0] = '\0';
     if (signer == NULL || (email == NULL && email_len != 0)) return;
-    if (pi_hmac(&signer->current, tag, email, email_len) == 0)
-        pi_hex_encode(hash_hex, tag, PI_TAG);
-    OPENSSL_cleanse(tag, sizeof tag);
+    (void)pi_hmac_hex(&signer->current, hash_hex, email, email_len);
 }
 
 int pylon_idv_signer_match(const pylon_idv_signer *signer,

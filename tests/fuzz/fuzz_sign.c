@@ -7,8 +7,13 @@
  * '.' at index i < 64 stands for the i-th digit of the right hash (when the secret is valid),
  * so the fuzzer can reach right, almost-right and case-changed hashes: a seed of 64 dots is
  * the right hash. Every buffer is an exact-size heap copy, so ASan sees any over-read.
+ *
+ * Built from the core sources: after the checks above (under the path this CPU picks), sign,
+ * verify and match run again under every other SHA-256 compression path (SHA-NI, ARMv8,
+ * OpenSSL, portable: pi_force_path), each against the same HMAC() answer.
  */
 #include "ref.h"
+#include "internal.h"
 
 #define SEP "\n--\n"
 #define SEP_LEN 4
@@ -137,6 +142,26 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         REQUIRE(raw == NULL);
     }
     pylon_idv_signer_free(raw);
+
+    /* ---- every compression path, forced in turn ---- */
+    if (rs == 0) {
+        int chosen = pi_path, path;
+        pylon_idv_signer *ps = NULL;
+        for (path = 0; path < PI_PATH_COUNT; path++) {
+            if (!pi_force_path(path)) continue;
+            REQUIRE(pylon_idv_sign(h, email, ne, secret, ns) == 0);
+            REQUIRE(memcmp(h, right, 65) == 0);
+            REQUIRE(pylon_idv_signer_new(&ps, secret, ns) == 0);
+            pylon_idv_signer_sign(ps, h, email, ne);
+            REQUIRE(memcmp(h, right, 65) == 0);
+            REQUIRE(pylon_idv_signer_verify(ps, email, ne, hash, nh) == ref_same_hash(hash, nh, right));
+            REQUIRE(pylon_idv_signer_match(ps, email, ne, right, 64) == 0);
+            REQUIRE(pylon_idv_verify(email, ne, secret, ns, right, 64) == 1);
+            pylon_idv_signer_free(ps);
+            ps = NULL;
+        }
+        REQUIRE(pi_force_path(chosen) == 1);
+    }
 
     /* ---- diagnose: never crashes, a valid cause, "match" exactly for the right hash ---- */
     cause = pylon_idv_diagnose(email, ne, secret, ns, hash, nh);
