@@ -17,6 +17,7 @@ if ! command -v lua5.4 >/dev/null || [ ! -f /usr/include/lua5.4/lua.h ]; then
   exit 0
 fi
 if [ ! -f "$so" ]; then
+  mkdir -p "$build/lua"
   { cmake -S "$root" -B "$dir" -DPYLON_IDV_BUILD_LUA=ON -DLUA_INCLUDE_DIR=/usr/include/lua5.4 \
         -DPYLON_IDV_BUILD_TESTS=OFF -DPYLON_IDV_BUILD_CLI=OFF -DPYLON_IDV_BUILD_BENCH=OFF \
       && cmake --build "$dir" --target pylon_idv_lua; } > "$build/lua/demo-5.4.log" 2>&1 \
