@@ -9,7 +9,8 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-browser test-lua bench test-bench fuzz test-fuzz clean
+        test-python test-browser test-lua bench test-bench fuzz test-fuzz clean \
+        dist dist-lua rockspecs
 
 all: build
 
@@ -81,5 +82,22 @@ bench: deps build
 test-bench: build
 	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt && echo "bench --quick: ok"
 
+# Release files in dist/: the Lua source rock (dist-lua); the Python sdist and wheel join `dist`.
+dist: dist-lua
+
+# dist/pylon_idv-<version>-1.src.rock, offline, from the tracked files of this checkout
+# (`luarocks install dist/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
+dist-lua:
+	@scripts/dist-lua.sh dist
+
+# The rockspecs, written from the tree (sources, pure-Lua modules, pylon-chat.js, version).
+rockspecs:
+	@scripts/gen-rockspecs.sh
+
+# Everything any build leaves: build/ and dist/, and what `luarocks make` (pylon_idv.so,
+# core/src/*.o) and setup.py (egg-info, __pycache__) drop into the checkout.
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build dist *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
+	    luarocks-tree lua_modules tests/fuzz/corpus-run crash-* leak-* timeout-*
+	find . -path ./.git -prune -o -path './.venv*' -prune -o \
+	    \( -name '*.o' -o -name '*.so' -o -name '__pycache__' \) -print | xargs rm -rf
