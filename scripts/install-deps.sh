@@ -16,7 +16,7 @@ python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-
         python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket python3-dbg"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2|luajit
      libluajit2-5.1-dev|libluajit-5.1-dev luarocks zip unzip lua-busted lua-luaossl"
-web="nginx-light libnginx-mod-http-lua wrk curl chromium"
+web="nginx-light libnginx-mod-http-lua wrk curl chromium iproute2"
 tools="clang libclang-rt-dev|libclang-rt-14-dev|libclang-common-11-dev nodejs"
 
 # make demo: the C library and CLI, the Python binding (CPython >= 3.10) and the Lua module

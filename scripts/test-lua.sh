@@ -201,6 +201,16 @@ if [ "${NGINX_TEST:-1}" != 0 ] && [[ " $versions " == *" luajit "* ]]; then
   fi
 fi
 
+# The README's OpenResty quick start, exactly as shown (its own network namespace, port 8080).
+if [ "${NGINX_TEST:-1}" != 0 ]; then
+  echo "== the README's OpenResty quick start (tests/integration/test_openresty_quickstart.sh)"
+  if tests/integration/test_openresty_quickstart.sh > "$out/quickstart.txt" 2>&1; then
+    summary+=("openresty quick start: $(tail -n 1 "$out/quickstart.txt")")
+  else
+    cat "$out/quickstart.txt" >&2; summary+=("openresty quick start: FAILED"); failed+=("quickstart")
+  fi
+fi
+
 # The `luarocks make` path and `make clean`, in a copy of the tracked files (a checkout
 # without .git): luarocks make compiles in place (pylon_idv.so, core/src/*.o at the top of
 # the copy); with a pure-Lua module and pylon-chat.js added (stand-ins where the tree has none
