@@ -2,7 +2,7 @@
 
 One stable-ABI extension (Py_LIMITED_API for 3.10): the wheel is tagged cp310-abi3 and
 imports on every CPython >= 3.10. Metadata is in pyproject.toml; this file adds what must be
-computed: the version (read from core/src/version.h, the single source of truth), the
+computed: the version (read from core/include/pylon_idv.h, the single source of truth), the
 extension's sources, and where OpenSSL's libcrypto is.
 
 OpenSSL, first match wins:
@@ -50,7 +50,7 @@ ABI_TAG = "cp310"
 
 
 def read_version():
-    path = os.path.join(HERE, "core", "src", "version.h")
+    path = os.path.join(HERE, "core", "include", "pylon_idv.h")
     with open(path, encoding="ascii") as f:
         m = re.search(r'#define\s+PYLON_IDV_VERSION_STRING\s+"([^"]+)"', f.read())
     if not m:
@@ -165,7 +165,9 @@ extension = Extension(
     + ssl["include_dirs"],
     library_dirs=ssl["library_dirs"],
     libraries=ssl["libraries"] or ["crypto"],
-    define_macros=[("Py_LIMITED_API", hex(LIMITED_API))] + ssl["define_macros"],
+    # PYLON_IDV_EMBED: the core's API hidden in the extension on every platform (macOS too).
+    define_macros=[("Py_LIMITED_API", hex(LIMITED_API)), ("PYLON_IDV_EMBED", None)]
+    + ssl["define_macros"],
     extra_compile_args=compile_args,
     extra_link_args=link_args,
     depends=glob(os.path.join("core", "src", "*.h")) + [os.path.join("core", "include",

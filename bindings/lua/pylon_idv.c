@@ -7,7 +7,9 @@
  *
  * A thin translation layer over the public C API (core/include/pylon_idv.h), compiled together
  * with the core sources (luarocks builtin and CMake both do). Conventions, as in OpenResty:
- *   - a wrong argument type raises (luaL_checklstring: a number is coerced as Lua does);
+ *   - a wrong argument type raises (luaL_checklstring: a number is coerced as Lua does),
+ *     except for a secret, which must be a string (a number raises: check_secret);
+ *   - a list of previous secrets is a sequence, keys 1..n and nothing else (else it raises);
  *   - bad data (a malformed secret) returns nil, "pylon_idv: invalid secret: ...";
  *   - verify returns true/false; a missing or malformed hash is simply not a match.
  * Messages never contain any part of a secret.
@@ -16,6 +18,7 @@
  * request path) and idv.chat_settings_script (the page's <script>, escaped by the core's
  * pi_json_script_string, the one escaper every binding shares).
  */
+#include <limits.h>
 #include <math.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,6 +32,8 @@
 
 #include "pylon_idv.h"
 #include "internal.h"           /* pi_error_message, pi_json_script_string */
+
+#include <openssl/crypto.h>     /* OPENSSL_cleanse */
 
 #define PI_SIGNER_MT "pylon_idv.signer"
 
@@ -75,19 +80,29 @@ static void *pi_testudata(lua_State *L, int i, const char *tname)
 
 /* ------------------------------------------------------------------------ errors */
 
-/* Push nil and the message for status; 2 results. For a secret status the position comes from
- * pylon_idv_secret_check on the same text (the core reports statuses, not positions). */
-static int push_error(lua_State *L, int status, const char *secret, size_t secret_len)
+/* Push nil and the core's message for status (pylon_idv_message: the same words as Python's
+ * and the commands'); 2 results. which: 0 the secret, k the k-th previous one,
+ * PYLON_IDV_MESSAGE_KEY a raw key. */
+static int push_error(lua_State *L, int status, const char *secret, size_t secret_len,
+                      size_t which)
 {
     char msg[PI_ERROR_MESSAGE_SIZE];
-    size_t position = 0;
-
-    if (secret != NULL && status == PYLON_IDV_ESECRET_CHAR)
-        (void)pylon_idv_secret_check(secret, secret_len, &position);
-    pi_error_message(msg, sizeof msg, status, position);
     lua_pushnil(L);
-    lua_pushstring(L, msg);
+    lua_pushstring(L, pi_error_message(msg, sizeof msg, status, secret, secret_len, which));
     return 2;
+}
+
+/* A secret argument: a string, nothing else. Unlike luaL_checklstring, a number raises:
+ * idv.sign(e, 0x1234) would key HMAC with the text "4660", and 1e3 reads differently on 5.1
+ * and 5.3. */
+static const char *check_secret(lua_State *L, int arg, size_t *len)
+{
+    if (lua_type(L, arg) != LUA_TSTRING) {
+        const char *msg = lua_pushfstring(L, "secret string expected, got %s",
+                                          luaL_typename(L, arg));
+        luaL_argerror(L, arg, msg);
+    }
+    return lua_tolstring(L, arg, len);
 }
 
 /* The hash argument of verify/match: a string, or anything else (nil, none, a table from a
@@ -106,11 +121,11 @@ static int l_sign(lua_State *L)
 {
     size_t email_len, secret_len;
     const char *email = luaL_checklstring(L, 1, &email_len);
-    const char *secret = luaL_checklstring(L, 2, &secret_len);
+    const char *secret = check_secret(L, 2, &secret_len);
     char hash[PYLON_IDV_HASH_HEX_SIZE];
     int rc = pylon_idv_sign(hash, email, email_len, secret, secret_len);
 
-    if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len);
+    if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len, 0);
     lua_pushlstring(L, hash, PYLON_IDV_HASH_HEX_LEN);
     return 1;
 }
@@ -120,12 +135,14 @@ static int l_verify(lua_State *L)
 {
     size_t email_len, secret_len, hash_len;
     const char *email = luaL_checklstring(L, 1, &email_len);
-    const char *secret = luaL_checklstring(L, 2, &secret_len);
+    const char *secret = check_secret(L, 2, &secret_len);
     const char *hash = opt_hash(L, 3, &hash_len);
-    int rc = pylon_idv_verify(email, email_len, secret, secret_len, hash, hash_len);
+    /* The C verify fails closed (0 for a bad secret too); here a bad secret is loud,
+     * checked first. */
+    int rc = pylon_idv_secret_check(secret, secret_len, NULL);
 
-    if (rc < 0) return push_error(L, rc, secret, secret_len);   /* bad secret: checked first */
-    lua_pushboolean(L, rc == 1);
+    if (rc < 0) return push_error(L, rc, secret, secret_len, 0);
+    lua_pushboolean(L, pylon_idv_verify(email, email_len, secret, secret_len, hash, hash_len) == 1);
     return 1;
 }
 
@@ -135,9 +152,10 @@ static int l_generate_secret(lua_State *L)
     char secret[PYLON_IDV_SECRET_HEX_SIZE];
     int rc = pylon_idv_generate_secret(secret);
 
-    if (rc != PYLON_IDV_OK) return push_error(L, rc, NULL, 0);
+    if (rc != PYLON_IDV_OK) return push_error(L, rc, NULL, 0, 0);
     lua_pushlstring(L, secret, PYLON_IDV_SECRET_HEX_SIZE - 1);
-    memset(secret, 0, sizeof secret);  /* the Lua string is the caller's to keep */
+    OPENSSL_cleanse(secret, sizeof secret);  /* (memset would be optimised away) the Lua
+                                                string is the caller's to keep */
     return 1;
 }
 
@@ -166,48 +184,61 @@ static const pylon_idv_signer *check_signer(lua_State *L)
     return u->signer;
 }
 
+/* The previous secrets at arg: a sequence, keys 1..n and nothing else (a key like `old = X`
+ * or a hole would otherwise silently drop a secret), each value a string. Raises; returns n.
+ * Read raw (no metamethods), before any key material exists. */
+static size_t check_previous(lua_State *L, int arg)
+{
+    size_t n = 0, i;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg) != 0) {
+        lua_Number x = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
+        if (x != floor(x) || x < 1 || x > (lua_Number)INT_MAX) {   /* 0: not a number key */
+            lua_pop(L, 2);
+            luaL_argerror(L, arg, "previous secrets must be a list (keys 1..n only)");
+        }
+        n++;
+        lua_pop(L, 1);
+    }
+    for (i = 1; i <= n; i++) {
+        int t;
+        lua_rawgeti(L, arg, (int)i);
+        t = lua_type(L, -1);
+        lua_pop(L, 1);
+        if (t == LUA_TNIL)          /* n integer keys >= 1, but not 1..n: a hole */
+            luaL_argerror(L, arg, "previous secrets must be a list (keys 1..n only)");
+        if (t != LUA_TSTRING) {
+            const char *msg = lua_pushfstring(L, "previous secret #%d: string expected, got %s",
+                                              (int)i, lua_typename(L, t));
+            luaL_argerror(L, arg, msg);
+        }
+    }
+    return n;
+}
+
 /* idv.new(secret_hex [, previous_list]) -> signer | nil, err */
 static int l_new(lua_State *L)
 {
     size_t secret_len, prev_len, i, n = 0;
-    const char *secret = luaL_checklstring(L, 1, &secret_len);
+    const char *secret = check_secret(L, 1, &secret_len);
     const char *prev;
     pi_lsigner *u;
     int rc;
 
-    if (!lua_isnoneornil(L, 2)) {
-        luaL_checktype(L, 2, LUA_TTABLE);
-        n = (size_t)pi_rawlen(L, 2);
-        /* Types first, so a raise happens before any key material exists. */
-        for (i = 1; i <= n; i++) {
-            int t;
-            lua_rawgeti(L, 2, (int)i);
-            t = lua_type(L, -1);
-            lua_pop(L, 1);
-            if (t != LUA_TSTRING && t != LUA_TNUMBER)
-                return luaL_error(L, "bad argument #2 to 'new' (previous secret #%d: string "
-                                  "expected, got %s)", (int)i, lua_typename(L, t));
-        }
-    }
+    if (!lua_isnoneornil(L, 2)) n = check_previous(L, 2);
     lua_settop(L, 2);
     u = new_lsigner(L);                                    /* index 3 */
     rc = pylon_idv_signer_new(&u->signer, secret, secret_len);
-    if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len);
+    if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len, 0);
     for (i = 1; i <= n; i++) {
         lua_rawgeti(L, 2, (int)i);
-        prev = lua_tolstring(L, -1, &prev_len);           /* string or number, checked */
+        prev = lua_tolstring(L, -1, &prev_len);           /* a string, checked */
         rc = pylon_idv_signer_add_previous(u->signer, prev, prev_len);
         if (rc != PYLON_IDV_OK) {
-            char msg[PI_ERROR_MESSAGE_SIZE];
-            size_t position = 0;
-            if (rc == PYLON_IDV_ESECRET_CHAR)
-                (void)pylon_idv_secret_check(prev, prev_len, &position);
-            pi_error_message(msg, sizeof msg, rc, position);
             pylon_idv_signer_free(u->signer);              /* now, not at the next GC */
             u->signer = NULL;
-            lua_pushnil(L);
-            lua_pushfstring(L, "%s (previous secret #%d)", msg, (int)i);
-            return 2;
+            return push_error(L, rc, prev, prev_len, i);   /* "... (previous secret #i)" */
         }
         lua_pop(L, 1);
     }
@@ -225,7 +256,7 @@ static int l_from_key(lua_State *L)
     lua_settop(L, 1);
     u = new_lsigner(L);
     rc = pylon_idv_signer_new_from_key(&u->signer, key, key_len);
-    if (rc != PYLON_IDV_OK) return push_error(L, rc, NULL, 0);
+    if (rc != PYLON_IDV_OK) return push_error(L, rc, NULL, 0, PYLON_IDV_MESSAGE_KEY);
     return 1;
 }
 
@@ -316,7 +347,7 @@ static int l_diagnose(lua_State *L)
 {
     size_t email_len, secret_len, hash_len;
     const char *email = luaL_checklstring(L, 1, &email_len);
-    const char *secret = luaL_checklstring(L, 2, &secret_len);
+    const char *secret = check_secret(L, 2, &secret_len);
     const char *hash = opt_hash(L, 3, &hash_len);
     int cause = pylon_idv_diagnose(email, email_len, secret, secret_len, hash, hash_len);
 
@@ -427,8 +458,8 @@ static int l_chat_settings_script(lua_State *L)
 
     if (u != NULL) {
         if (u->signer == NULL) return luaL_error(L, "pylon_idv: attempt to use a closed signer");
-    } else if (lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER) {
-        secret = luaL_checklstring(L, 2, &secret_len);
+    } else if (lua_type(L, 2) == LUA_TSTRING) {                 /* a number raises */
+        secret = check_secret(L, 2, &secret_len);
     } else {
         const char *msg = lua_pushfstring(L, "secret string or " PI_SIGNER_MT " expected, got %s",
                                           luaL_typename(L, 2));
@@ -486,7 +517,7 @@ static int l_chat_settings_script(lua_State *L)
         if (hash[0] == '\0') return luaL_error(L, "pylon_idv: signing failed");  /* EVP only */
     } else {
         rc = pylon_idv_sign(hash, email, email_len, secret, secret_len);
-        if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len);
+        if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len, 0);
     }
 
     /* Every allocation now, before any pointer into the table is taken. */

@@ -12,7 +12,8 @@
  * Objects exposing the buffer protocol other than bytes/bytearray are copied through
  * memoryview() and bytes(): PyObject_GetBuffer is in the limited API only from 3.11.
  *
- * Messages come from the core (pi_error_message) and never contain any part of the secret.
+ * Messages come from the core's one formatter (pylon_idv_message, through pi_error_message)
+ * and never contain any part of the secret.
  *
  * Issue 7's helpers are thin too: _diagnose wraps pylon_idv_diagnose (pylon_idv.diagnose
  * makes a Diagnosis of it), and _json_script_string exposes the core's inline-script JSON
@@ -289,32 +290,27 @@ static int buf_hash(PyObject *o, pi_buf *b, const char *fname)
 
 /* ---------------------------------------------------------------------- errors */
 
-/* Raise for a negative core status. For a malformed secret the message names the problem
- * and, for an invalid character, its position; never the secret. which > 0 numbers a
- * previous secret of a Signer. */
+/* Raise for a negative core status. For a malformed secret the message is the core's
+ * (pylon_idv_message: the problem and, for an invalid character, its position; never the
+ * secret), the same words as Lua's and the commands'. which: 0 the current secret, k the
+ * k-th previous one of a Signer, PYLON_IDV_MESSAGE_KEY the raw key of from_key. */
 static PyObject *raise_status(const module_state *st, int rc, const char *secret,
-                              size_t secret_len, Py_ssize_t which)
+                              size_t secret_len, size_t which)
 {
     char msg[PI_ERROR_MESSAGE_SIZE];
-    size_t pos = 0;
 
     switch (rc) {
     case PYLON_IDV_ESECRET_EMPTY:
     case PYLON_IDV_ESECRET_ODD:
     case PYLON_IDV_ESECRET_CHAR:
-        if (secret != NULL) (void)pylon_idv_secret_check(secret, secret_len, &pos);
-        pi_error_message(msg, sizeof msg, rc, pos);
-        if (which > 0)
-            PyErr_Format(st->InvalidSecretError, "%s (previous secret %zd)", msg, which);
-        else
-            PyErr_SetString(st->InvalidSecretError, msg);
+        PyErr_SetString(st->InvalidSecretError,
+                        pi_error_message(msg, sizeof msg, rc, secret, secret_len, which));
         break;
     case PYLON_IDV_ENOMEM:
         PyErr_NoMemory();
         break;
     default:
-        pi_error_message(msg, sizeof msg, rc, 0);
-        PyErr_SetString(st->Error, msg);
+        PyErr_SetString(st->Error, pi_error_message(msg, sizeof msg, rc, NULL, 0, 0));
         break;
     }
     return NULL;
@@ -383,6 +379,13 @@ static PyObject *m_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
     if (buf_email(a[0], &e, "verify") < 0) goto done;
     if (buf_secret(a[1], &s, "verify", "secret_hex") < 0) goto done;
     if (buf_hash(a[2], &h, "verify") < 0) goto done;
+    /* The C verify fails closed (0 for a bad secret too); here a bad secret is loud,
+     * checked first. */
+    rc = pylon_idv_secret_check(s.p, (size_t)s.n, NULL);
+    if (rc < 0) {
+        raise_status(get_state(module), rc, s.p, (size_t)s.n, 0);
+        goto done;
+    }
     if (e.n >= PI_GIL_RELEASE_MIN) {
         if (buf_freeze(&e) < 0 || buf_freeze(&s) < 0 || buf_freeze(&h) < 0) goto done;
         Py_BEGIN_ALLOW_THREADS
@@ -391,8 +394,7 @@ static PyObject *m_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
     } else {
         rc = pylon_idv_verify(e.p, (size_t)e.n, s.p, (size_t)s.n, h.p, (size_t)h.n);
     }
-    if (rc < 0) raise_status(get_state(module), rc, s.p, (size_t)s.n, 0);
-    else res = PyBool_FromLong(rc == 1);
+    res = PyBool_FromLong(rc == 1);
 done:
     buf_release(&e);
     buf_release(&s);
@@ -532,8 +534,9 @@ static PyObject *signer_wrap(PyTypeObject *type, pylon_idv_signer *signer)
 PyDoc_STRVAR(Signer_doc,
 "Signer(secret_hex, *, previous=())\n--\n\n"
 "A secret decoded once, ready to sign and verify many emails fast.\n\n"
-"secret_hex is a str or bytes of hex digits (as for sign()). previous is an iterable of\n"
-"older secrets still accepted by verify() and match() during a rotation; sign() always\n"
+"secret_hex is a str or bytes of hex digits (as for sign()). previous is a list or tuple\n"
+"of older secrets still accepted by verify() and match() during a rotation (a sequence:\n"
+"match() numbers them 1, 2, ... in this order); sign() always\n"
 "uses secret_hex. A Signer is immutable and may be shared by any number of threads. It\n"
 "never shows its secret: repr() gives only the fingerprint, and it cannot be pickled or\n"
 "copied.\n\n"
@@ -544,7 +547,7 @@ static PyObject *Signer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
     static char *kwlist[] = { "secret_hex", "previous", NULL };
     module_state *st = state_of_type(type);
-    PyObject *secret = NULL, *previous = NULL, *iter = NULL, *item;
+    PyObject *secret = NULL, *previous = NULL, *item;
     pylon_idv_signer *signer = NULL;
     pi_buf s = { 0 };
     Py_ssize_t k = 0;
@@ -563,39 +566,32 @@ static PyObject *Signer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
     buf_release(&s);
 
     if (previous != NULL) {
-        /* A single secret where a list belongs would be iterated digit by digit. */
-        if (PyUnicode_Check(previous) || PyBytes_Check(previous) ||
-            PyByteArray_Check(previous)) {
-            type_error("Signer", "previous", "an iterable of secrets (a list or tuple)",
-                       previous);
+        /* A sequence, so that match() numbers the same secrets the same way in every run: a
+         * set (unordered), a generator, a dict, a str (iterated digit by digit) are refused. */
+        Py_ssize_t i;
+        if (!PyList_Check(previous) && !PyTuple_Check(previous)) {
+            type_error("Signer", "previous", "a list or tuple of secrets", previous);
             goto fail;
         }
-        iter = PyObject_GetIter(previous);
-        if (iter == NULL) {
-            if (PyErr_ExceptionMatches(PyExc_TypeError)) {
-                PyErr_Clear();
-                type_error("Signer", "previous", "an iterable of secrets (a list or tuple)",
-                           previous);
-            }
-            goto fail;
-        }
-        while ((item = PyIter_Next(iter)) != NULL) {
+        /* The size is read again each time: a bytes-like item's conversion could, in
+         * principle, run code that changes a list. */
+        for (i = 0; i < PySequence_Size(previous); i++) {
             pi_buf p = { 0 };
+            item = PySequence_GetItem(previous, i);
+            if (item == NULL) goto fail;
             k++;
             if (buf_secret(item, &p, "Signer", "previous") < 0) { Py_DECREF(item); goto fail; }
             rc = pylon_idv_signer_add_previous(signer, p.p, (size_t)p.n);
-            if (rc < 0) raise_status(st, rc, p.p, (size_t)p.n, k);
+            if (rc < 0) raise_status(st, rc, p.p, (size_t)p.n, (size_t)k);
             buf_release(&p);
             Py_DECREF(item);
             if (rc < 0) goto fail;
         }
         if (PyErr_Occurred()) goto fail;
-        Py_CLEAR(iter);
     }
     return signer_wrap(type, signer);
 
 fail:
-    Py_XDECREF(iter);
     pylon_idv_signer_free(signer);
     return NULL;
 }
@@ -649,7 +645,7 @@ static PyObject *Signer_from_key(PyObject *cls, PyObject *const *args, Py_ssize_
     }
     rc = pylon_idv_signer_new_from_key(&signer, k.p, (size_t)k.n);
     buf_release(&k);
-    if (rc < 0) return raise_status(st, rc, NULL, 0, 0);
+    if (rc < 0) return raise_status(st, rc, NULL, 0, PYLON_IDV_MESSAGE_KEY);
     return signer_wrap(type, signer);
 }
 

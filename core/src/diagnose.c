@@ -210,14 +210,23 @@ static const struct { const char *name, *message; } causes[] = {
       "secret (compare `pylon-idv fingerprint`) and hash the same email bytes." },
 };
 
+/* The causes are numbered explicitly (UNKNOWN is 99): the table holds 0..INVALID_SECRET in
+ * order, then "unknown", which every other value maps to. */
+#define N_CAUSES (sizeof causes / sizeof causes[0])
+typedef char pi_causes_in_order[N_CAUSES == PYLON_IDV_CAUSE_INVALID_SECRET + 2 ? 1 : -1];
+
+static size_t cause_index(int cause)
+{
+    if (cause < 0 || (size_t)cause >= N_CAUSES - 1) return N_CAUSES - 1;
+    return (size_t)cause;
+}
+
 const char *pylon_idv_cause_name(int cause)
 {
-    if (cause < 0 || cause > PYLON_IDV_CAUSE_UNKNOWN) cause = PYLON_IDV_CAUSE_UNKNOWN;
-    return causes[cause].name;
+    return causes[cause_index(cause)].name;
 }
 
 const char *pylon_idv_cause_message(int cause)
 {
-    if (cause < 0 || cause > PYLON_IDV_CAUSE_UNKNOWN) cause = PYLON_IDV_CAUSE_UNKNOWN;
-    return causes[cause].message;
+    return causes[cause_index(cause)].message;
 }

@@ -1,8 +1,8 @@
-/* errors.c -- status strings, the messages every binding shows, the version. */
+/* errors.c -- status strings, the one message formatter every binding and command uses, the
+ * version. */
 #include <stdio.h>
 
 #include "internal.h"
-#include "version.h"
 
 const char *pylon_idv_strerror(int status)
 {
@@ -18,13 +18,34 @@ const char *pylon_idv_strerror(int status)
     }
 }
 
-const char *pi_error_message(char *out, size_t size, int status, size_t position)
+const char *pylon_idv_message(char *buf, size_t size, int status,
+                              const char *secret_hex, size_t secret_hex_len, size_t which)
 {
-    if (status == PYLON_IDV_ESECRET_CHAR)
-        snprintf(out, size, "pylon_idv: %s at position %lu", pylon_idv_strerror(status),
-                 (unsigned long)position);
-    else
-        snprintf(out, size, "pylon_idv: %s", pylon_idv_strerror(status));
+    char where[48] = "", previous[48] = "";
+    const char *text = pylon_idv_strerror(status);
+    size_t position = 0;
+
+    if (buf == NULL || size == 0) return buf;
+    if (which == PYLON_IDV_MESSAGE_KEY) {
+        /* from_key: raw bytes, not hex text; only emptiness can be wrong with them */
+        if (status == PYLON_IDV_ESECRET_EMPTY) text = "invalid key: empty (no bytes)";
+    } else {
+        if (status == PYLON_IDV_ESECRET_CHAR && secret_hex != NULL
+            && pi_secret_check(secret_hex, secret_hex_len, &position) == PYLON_IDV_ESECRET_CHAR)
+            snprintf(where, sizeof where, " at position %lu", (unsigned long)position);
+        if (which > 0 && status >= PYLON_IDV_ESECRET_CHAR && status <= PYLON_IDV_ESECRET_EMPTY)
+            snprintf(previous, sizeof previous, " (previous secret #%lu)", (unsigned long)which);
+    }
+    snprintf(buf, size, "%s%s%s", text, where, previous);
+    return buf;
+}
+
+const char *pi_error_message(char *out, size_t size, int status, const char *secret,
+                             size_t secret_len, size_t which)
+{
+    char msg[PYLON_IDV_MESSAGE_SIZE];
+    pylon_idv_message(msg, sizeof msg, status, secret, secret_len, which);
+    snprintf(out, size, "pylon_idv: %s", msg);
     return out;
 }
 

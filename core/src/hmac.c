@@ -7,8 +7,8 @@
  *
  * Fast path (default): SHA256_CTX and SHA256_Transform, which run OpenSSL's SHA-NI/AVX2 block
  * function directly, with the final padding built here. No allocation, cannot fail.
- * After each transform the stack copy's state has been overwritten by a hash value, so no
- * copy of the key state survives a call; the padding block holds only public data.
+ * The stack copies (the chaining state, and the block that carries the inner hash into the
+ * outer compression) are wiped before pi_hmac returns.
  * Fallback (PYLON_IDV_USE_EVP): EVP_MD_CTX copies, one allocation per message.
  */
 #include <string.h>
@@ -95,6 +95,9 @@ int pi_hmac(const pi_hmac_key *k, unsigned char tag[PI_TAG], const void *msg, si
     memcpy(c.h, k->outer.h, sizeof c.h);
     SHA256_Transform(&c, block);
     state_out(tag, &c);
+    /* block holds the inner hash (and c the tag, the last state copy): both wiped. */
+    OPENSSL_cleanse(block, sizeof block);
+    OPENSSL_cleanse(&c, sizeof c);
     return PYLON_IDV_OK;
 }
 

@@ -94,10 +94,24 @@ PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
 PI_HIDDEN int  pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t n);
 
 /* ---- errors.c ---- */
-/* The message every binding shows for a status: "pylon_idv: invalid secret: invalid hex
- * digit at position 17". Never contains any part of the secret. Returns out. */
-PI_HIDDEN const char *pi_error_message(char *out, size_t size, int status, size_t position);
-#define PI_ERROR_MESSAGE_SIZE 128
+/* The message the bindings show for a status: "pylon_idv: " and pylon_idv_message(...), e.g.
+ * "pylon_idv: invalid secret: invalid hex digit at position 17 (previous secret #2)". Never
+ * contains any part of the secret (which may be NULL). Returns out. */
+PI_HIDDEN const char *pi_error_message(char *out, size_t size, int status, const char *secret,
+                                       size_t secret_len, size_t which);
+#define PI_ERROR_MESSAGE_SIZE (PYLON_IDV_MESSAGE_SIZE + 16)
+
+/* ---- pylon_idv.c: test hooks (test builds only: -DPYLON_IDV_TEST_HOOKS) ---- */
+#if defined(PYLON_IDV_TEST_HOOKS)
+/* Called by the one-shot cache at these points, when set: */
+enum {
+    PI_HOOK_REGISTER_LOCKED = 1,   /* a thread registers its entry, holding the cache lock */
+    PI_HOOK_IN_USE = 2             /* a thread uses its entry (between enter and leave) */
+};
+extern void (*pi_test_cache_hook)(int where);
+PI_HIDDEN int pi_test_cache_entries(void);      /* entries registered now */
+PI_HIDDEN int pi_test_cache_uncached(void);     /* calls served without the cache so far */
+#endif
 
 /* ---- script.c ---- */
 /* A JSON string literal (with its quotes) of in[0..n), safe inside an inline <script>:

@@ -6,6 +6,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#if defined(__GNUC__)
+#  define CHECK_UNUSED __attribute__((unused))   /* not every test uses every helper */
+#else
+#  define CHECK_UNUSED
+#endif
+
 static int check_failures, check_count;
 
 #define CHECK(cond) do { check_count++; if (!(cond)) { check_failures++; \
@@ -14,13 +20,13 @@ static int check_failures, check_count;
     fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
     fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
-static int check_report(const char *name)
+CHECK_UNUSED static int check_report(const char *name)
 {
     printf("%s: %d checks, %d failed\n", name, check_count, check_failures);
     return check_failures ? 1 : 0;
 }
 
-static int unhex_nibble(int c)
+CHECK_UNUSED static int unhex_nibble(int c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -29,7 +35,7 @@ static int unhex_nibble(int c)
 }
 
 /* Decode hex text into a new buffer (NUL-terminated for convenience); *len = bytes. */
-static char *unhex(const char *s, size_t *len)
+CHECK_UNUSED static char *unhex(const char *s, size_t *len)
 {
     size_t n = strlen(s) / 2, i;
     char *out = (char *)malloc(n + 1);
@@ -43,7 +49,7 @@ static char *unhex(const char *s, size_t *len)
 
 /* Read a .tsv vector file: calls row(fields, nfields, ctx) for each non-comment line. */
 #define MAX_FIELDS 8
-static int read_tsv(const char *dir, const char *name,
+CHECK_UNUSED static int read_tsv(const char *dir, const char *name,
                     void (*row)(char **f, int n, void *ctx), void *ctx)
 {
     char path[4096], *line = NULL;
@@ -72,7 +78,7 @@ static int read_tsv(const char *dir, const char *name,
 
 /* A seeded generator so that a failure reproduces. */
 static unsigned long long rng_state = 0x9e3779b97f4a7c15ull;
-static unsigned long long rng(void)
+CHECK_UNUSED static unsigned long long rng(void)
 {
     rng_state ^= rng_state << 13; rng_state ^= rng_state >> 7; rng_state ^= rng_state << 17;
     return rng_state;

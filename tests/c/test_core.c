@@ -119,11 +119,27 @@ static void bad_row(char **f, int n, void *ctx)
     CHECK(pylon_idv_secret_check(secret, slen, NULL) == want);
     CHECK(pylon_idv_sign(h, "a@b.c", 5, secret, slen) == want);
     CHECK(h[0] == '\0');                       /* never a hash from a bad secret */
-    CHECK(pylon_idv_verify("a@b.c", 5, secret, slen, "00", 2) == want);
+    /* fail closed: a bad secret is never a match, not even for the hash of an empty key */
+    CHECK(pylon_idv_verify("a@b.c", 5, secret, slen, "00", 2) == 0);
+    {
+        char empty_key_hash[65];
+        oracle(empty_key_hash, "", 0, "a@b.c", 5);
+        CHECK(pylon_idv_verify("a@b.c", 5, secret, slen, empty_key_hash, 64) == 0);
+    }
     CHECK(pylon_idv_signer_new(&s, secret, slen) == want);
     CHECK(s == NULL);
     CHECK(pylon_idv_signer_new(&ok, "0b0b", 4) == 0);
     CHECK(pylon_idv_signer_add_previous(ok, secret, slen) == want);
+    {   /* the message: one formatter, the position found again in the text */
+        char msg[PYLON_IDV_MESSAGE_SIZE], expect[PYLON_IDV_MESSAGE_SIZE];
+        if (want == PYLON_IDV_ESECRET_CHAR)
+            snprintf(expect, sizeof expect, "invalid secret: invalid hex digit at position %s "
+                     "(previous secret #3)", f[2]);
+        else
+            snprintf(expect, sizeof expect, "%s (previous secret #3)", pylon_idv_strerror(want));
+        CHECK_MSG(strcmp(pylon_idv_message(msg, sizeof msg, want, secret, slen, 3), expect) == 0,
+                  "%s", msg);
+    }
     CHECK(pylon_idv_signer_match(ok, "a@b.c", 5, "00", 2) == -1);
     pylon_idv_signer_free(ok);
     free(secret);
@@ -289,6 +305,63 @@ static void test_arguments(void)
     CHECK(strcmp(pylon_idv_version(), PYLON_IDV_EXPECTED_VERSION) == 0);
 }
 
+/* The header's promises: the version macros are the runtime version, causes keep their
+ * numbers, the message formatter says the same thing for every caller. */
+static void test_header(void)
+{
+    char v[32], m[PYLON_IDV_MESSAGE_SIZE], tiny[8];
+    snprintf(v, sizeof v, "%d.%d.%d", PYLON_IDV_VERSION_MAJOR, PYLON_IDV_VERSION_MINOR,
+             PYLON_IDV_VERSION_PATCH);
+    CHECK(strcmp(v, PYLON_IDV_VERSION_STRING) == 0);
+    CHECK(strcmp(pylon_idv_version(), PYLON_IDV_VERSION_STRING) == 0);
+    CHECK(PYLON_IDV_CAUSE_MATCH == 0 && PYLON_IDV_CAUSE_RAW_SECRET == 1
+          && PYLON_IDV_CAUSE_EMAIL_CASE == 2 && PYLON_IDV_CAUSE_EMAIL_WHITESPACE == 3
+          && PYLON_IDV_CAUSE_WRONG_ALGORITHM == 4 && PYLON_IDV_CAUSE_BASE64_DIGEST == 5
+          && PYLON_IDV_CAUSE_ARGUMENTS_SWAPPED == 6 && PYLON_IDV_CAUSE_TRUNCATED_SECRET == 7
+          && PYLON_IDV_CAUSE_INVALID_SECRET == 8 && PYLON_IDV_CAUSE_UNKNOWN == 99);
+    CHECK(strcmp(pylon_idv_cause_name(PYLON_IDV_CAUSE_INVALID_SECRET), "invalid_secret") == 0);
+    CHECK(strcmp(pylon_idv_cause_name(PYLON_IDV_CAUSE_UNKNOWN), "unknown") == 0);
+    CHECK(strcmp(pylon_idv_cause_name(9), "unknown") == 0);
+    CHECK(strcmp(pylon_idv_cause_name(-1), "unknown") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ESECRET_CHAR, "abcx", 4, 0),
+                 "invalid secret: invalid hex digit at position 3") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ESECRET_CHAR, " ab x", 5, 2),
+                 "invalid secret: invalid hex digit at position 3 (previous secret #2)") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ESECRET_CHAR, NULL, 0, 0),
+                 "invalid secret: invalid hex digit") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ESECRET_ODD, "abc", 3, 0),
+                 "invalid secret: odd number of hex digits") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ESECRET_EMPTY, " ", 1, 0),
+                 "invalid secret: empty (nothing but whitespace)") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ESECRET_EMPTY, NULL, 0,
+                                   PYLON_IDV_MESSAGE_KEY), "invalid key: empty (no bytes)") == 0);
+    CHECK(strcmp(pylon_idv_message(m, sizeof m, PYLON_IDV_ENOMEM, NULL, 0, 4),
+                 "out of memory") == 0);
+    CHECK(strcmp(pylon_idv_message(tiny, sizeof tiny, PYLON_IDV_ENOMEM, NULL, 0, 0),
+                 "out of ") == 0);                               /* truncated, terminated */
+    CHECK(pylon_idv_message(NULL, 0, PYLON_IDV_ENOMEM, NULL, 0, 0) == NULL);
+}
+
+/* Fail closed: no input makes verify return anything but 0 or 1. */
+static void test_fail_closed(void)
+{
+    const char *e = "jane@example.com";
+    char h[65];
+    int r;
+    oracle(h, "", 0, e, strlen(e));               /* what an empty key would give */
+    CHECK(pylon_idv_verify(e, strlen(e), "", 0, h, 64) == 0);
+    CHECK(pylon_idv_verify(e, strlen(e), "  \n", 3, h, 64) == 0);
+    CHECK(pylon_idv_verify(e, strlen(e), NULL, 0, h, 64) == 0);
+    CHECK(pylon_idv_verify(e, strlen(e), NULL, 64, h, 64) == 0);
+    CHECK(pylon_idv_verify(NULL, 5, "0b0b", 4, h, 64) == 0);
+    CHECK(pylon_idv_sign(h, e, strlen(e), "0b0b", 4) == 0);
+    CHECK(pylon_idv_verify(e, strlen(e), "0b0b", 4, h, 64) == 1);
+    r = pylon_idv_verify(e, strlen(e), "0b0", 3, h, 64);
+    CHECK(r == 0);
+    /* the natural `if` cannot accept a hash under a missing secret */
+    if (pylon_idv_verify(e, strlen(e), "", 0, h, 64)) CHECK(!"accepted under an empty secret");
+}
+
 /* ------------------------------------------------------------------- diagnose */
 static void test_diagnose(void)
 {
@@ -448,6 +521,8 @@ int main(int argc, char **argv)
     test_rotation();
     test_fingerprint_and_keys();
     test_arguments();
+    test_header();
+    test_fail_closed();
     test_diagnose();
     test_threads();
     test_fork();

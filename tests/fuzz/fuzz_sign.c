@@ -70,7 +70,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     REQUIRE(rc == rs);
     if (rs == 0) REQUIRE(memcmp(h, right, 65) == 0);
     rc = pylon_idv_verify(email, ne, secret, ns, hash, nh);
-    REQUIRE(rc == (rs == 0 ? ref_same_hash(hash, nh, right) : rs));
+    REQUIRE(rc == (rs == 0 ? ref_same_hash(hash, nh, right) : 0));     /* fails closed */
     if (rs == 0) {
         REQUIRE(pylon_idv_verify(email, ne, secret, ns, right, 64) == 1);
         ref_upper(up, right, 64);

@@ -82,9 +82,22 @@ describe("idv.sign / idv.verify", function()
     assert.is_truthy(tostring(err):find("bad argument #1", 1, true), err)
   end)
 
-  it("coerces numbers as luaL_checklstring does", function()
+  it("coerces a number email as luaL_checklstring does, but a secret must be a string", function()
     assert.are.equal(idv.sign("12", SECRET), idv.sign(12, SECRET))
-    assert.are.equal(idv.sign(EMAIL, "12"), idv.sign(EMAIL, 12))
+    -- idv.sign(e, 0x1234) would key HMAC with the text "4660"; 1e3 reads "1000.0" on 5.3
+    for _, call in ipairs({
+      function() return idv.sign(EMAIL, 12) end,
+      function() return idv.sign(EMAIL, 0x1234) end,
+      function() return idv.verify(EMAIL, 1e3, HASH) end,
+      function() return idv.new(12) end,
+      function() return idv.new(SECRET, { 12 }) end,
+      function() return idv.diagnose(EMAIL, 12, HASH) end,
+      function() return idv.chat_settings_script(EMAIL, 12, { app_id = "a" }) end,
+    }) do
+      local ok, err = pcall(call)
+      assert.is_false(ok)
+      assert.is_truthy(tostring(err):find("expected, got number", 1, true), err)
+    end
   end)
 
   it("refuses a swapped call loudly (an email is not hex)", function()
@@ -165,7 +178,7 @@ describe("signer", function()
     assert.are.equal(idv.sign(EMAIL, H.tohex(raw)), s:sign(EMAIL))
     local k, err = idv.from_key("")
     assert.is_nil(k)
-    assert.is_truthy(err:find("^pylon_idv: invalid secret: empty"))
+    assert.are.equal("pylon_idv: invalid key: empty (no bytes)", err)   -- not "whitespace"
     assert.are.equal(64, #idv.from_key("\0"):sign(EMAIL))
   end)
 end)
@@ -196,6 +209,25 @@ describe("rotation", function()
   it("accepts an empty list and nil", function()
     assert.are.equal(HASH, idv.new(SECRET, {}):sign(EMAIL))
     assert.are.equal(HASH, idv.new(SECRET, nil):sign(EMAIL))
+  end)
+
+  it("takes a sequence only: keys 1..n and nothing else, each a string", function()
+    local err_list = "previous secrets must be a list (keys 1..n only)"
+    for _, bad in ipairs({ { old = old1 }, { old1, old = old2 }, { [1] = old1, [3] = old2 },
+                           { [2] = old1 }, { [0] = old1 }, { [1.5] = old1 },
+                           { [-1] = old1 }, { old1, [true] = old2 } }) do
+      local ok, err = pcall(idv.new, SECRET, bad)
+      assert.is_false(ok)
+      assert.is_truthy(tostring(err):find(err_list, 1, true), err)
+    end
+    for _, bad in ipairs({ { old1, 5 }, { old1, {} }, { old1, true } }) do
+      local ok, err = pcall(idv.new, SECRET, bad)
+      assert.is_false(ok)
+      assert.is_truthy(tostring(err):find("previous secret #2: string expected", 1, true), err)
+    end
+    local ok = pcall(idv.new, SECRET, "not a table")
+    assert.is_false(ok)
+    assert.are.equal(2, idv.new(SECRET, { [1] = old1, [2] = old2 }):match(EMAIL, idv.sign(EMAIL, old2)))
   end)
 
   it("names the previous secret that is bad", function()

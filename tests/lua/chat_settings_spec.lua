@@ -330,9 +330,9 @@ describe("idv.chat_settings_script", function()
     assert.is_truthy(tostring(err):find("closed signer", 1, true), err)
   end)
 
-  it("coerces a number email and secret as luaL_checklstring does", function()
+  it("coerces a number email as luaL_checklstring does; a number secret raises", function()
     assert.are.equal(idv.sign("12", SECRET), (settings(12, SECRET, { app_id = "a" })).email_hash)
-    assert.are.equal(idv.sign(EMAIL, "12"), (settings(EMAIL, 12, { app_id = "a" })).email_hash)
+    assert.has_error(function() idv.chat_settings_script(EMAIL, 12, { app_id = "a" }) end)
   end)
 
   it("never shows the secret", function()

@@ -164,9 +164,9 @@ describe("idv.diagnose", function()
     assert.are.equal("match", (cause("", SECRET, hexmac("sha256", KEY, ""))))
   end)
 
-  it("raises for an email or secret of the wrong type; coerces numbers", function()
+  it("raises for an email or secret of the wrong type; coerces a number email", function()
     for _, args in ipairs({ { nil, SECRET }, { {}, SECRET }, { true, SECRET },
-                            { EMAIL, nil }, { EMAIL, {} }, { EMAIL, false } }) do
+                            { EMAIL, nil }, { EMAIL, {} }, { EMAIL, false }, { EMAIL, 12 } }) do
       assert.has_error(function() idv.diagnose(args[1], args[2], "00") end)
     end
     assert.are.equal("match", (cause(12, SECRET, idv.sign("12", SECRET))))

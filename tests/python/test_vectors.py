@@ -91,7 +91,7 @@ def test_bad_secret(secret, status, position):
         # the same secret as a previous one of a Signer: numbered in the message
         with pytest.raises(pylon_idv.InvalidSecretError) as info:
             pylon_idv.Signer("00ff", previous=["0011", s])
-        assert str(info.value) == want + " (previous secret 2)"
+        assert str(info.value) == want + " (previous secret #2)"   # as in Lua and the core
         assert not leaks_secret(str(info.value), secret)
 
 

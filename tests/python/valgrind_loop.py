@@ -93,6 +93,7 @@ def round_(i):
     expect(TypeError, pylon_idv.verify, e, SECRET, 1)
     expect(TypeError, pylon_idv.Signer, SECRET, previous=SECRET)
     expect(TypeError, pylon_idv.Signer, SECRET, previous=5)
+    expect(TypeError, pylon_idv.Signer, SECRET, previous={OLD})          # a set: unordered
     expect(TypeError, pylon_idv.Signer, SECRET, previous=[1])
     expect(TypeError, SIGNER.sign, [])
     expect(TypeError, SIGNER.match, e, 1.5)

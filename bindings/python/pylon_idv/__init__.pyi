@@ -1,5 +1,4 @@
 # Type stubs for pylon_idv (the C extension pylon_idv._pylon_idv, re-exported).
-from collections.abc import Iterable
 from typing import Final, Literal, TypeAlias, final
 
 _BytesLike: TypeAlias = bytes | bytearray | memoryview
@@ -46,7 +45,7 @@ def generate_secret() -> str:
 class Signer:
     """A secret decoded once; immutable and thread-safe; never shows its secret."""
 
-    def __new__(cls, secret_hex: _Secret, *, previous: Iterable[_Secret] = ()) -> "Signer": ...
+    def __new__(cls, secret_hex: _Secret, *, previous: list[_Secret] | tuple[_Secret, ...] = ()) -> "Signer": ...
     @classmethod
     def from_key(cls, key_bytes: _BytesLike) -> "Signer":
         """A Signer keyed with raw key bytes (no hex decoding)."""
