@@ -83,15 +83,20 @@ test-bench: build
 	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt && echo "bench --quick: ok"
 
 # The OpenResty quick start's build step (README): the Lua module for LuaJIT in
-# build/openresty/lua/ (where examples/openresty/nginx.conf looks, relative to -p "$$PWD"),
-# its temp folder, and build/c/pylon-idv for generate-secret.
+# build/openresty/lua/, the pure-Lua modules and pylon-chat.js in build/openresty/share/ (where
+# examples/openresty/nginx.conf looks, relative to -p "$$PWD"), its temp folder, and
+# build/c/pylon-idv for generate-secret.
 LUAJIT_INC ?= /usr/include/luajit-2.1
 openresty-example: build
 	@[ -f $(LUAJIT_INC)/lua.h ] || { echo "openresty-example: no $(LUAJIT_INC)/lua.h (apt install libluajit2-5.1-dev, or LUAJIT_INC=...)" >&2; exit 1; }
 	$(CMAKE) -S . -B build/openresty -DPYLON_IDV_BUILD_LUA=ON -DLUA_INCLUDE_DIR=$(LUAJIT_INC) \
 	    -DPYLON_IDV_BUILD_TESTS=OFF -DPYLON_IDV_BUILD_CLI=OFF -DPYLON_IDV_BUILD_BENCH=OFF >/dev/null
 	$(CMAKE) --build build/openresty -j$(JOBS) --target pylon_idv_lua
-	@mkdir -p build/openresty/temp
+	@mkdir -p build/openresty/temp build/openresty/share/pylon_idv/static
+	@# the pure-Lua modules and pylon-chat.js where the rock would put them (lua_package_path)
+	@if [ -d bindings/lua/pylon_idv ]; then cp -R bindings/lua/pylon_idv/. build/openresty/share/pylon_idv/; fi
+	@js=$$(git ls-files -- '*pylon-chat.js' 2>/dev/null | head -n 1); \
+	    if [ -n "$$js" ]; then cp "$$js" build/openresty/share/pylon_idv/static/; fi
 	@echo 'now: PYLON_IDENTITY_SECRET=$$(build/c/pylon-idv generate-secret) nginx -p "$$PWD" -c examples/openresty/nginx.conf'
 
 # Release files in dist/: the Lua source rock (dist-lua); the Python sdist and wheel join `dist`.

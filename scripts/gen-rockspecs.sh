@@ -7,8 +7,9 @@
 #   - every pure-Lua module under bindings/lua/pylon_idv/ (pylon_idv/openresty.lua is
 #     `require "pylon_idv.openresty"`), installed into the tree's share/lua/5.x/pylon_idv/;
 #   - pylon-chat.js (its one tracked source file, wherever it lives), installed beside those
-#     modules as share/lua/5.x/pylon_idv/pylon-chat.js, where a Lua program finds it with
-#     package.searchpath("pylon_idv.pylon-chat", (package.path:gsub("%.lua", ".js"))).
+#     modules as share/lua/5.x/pylon_idv/static/pylon-chat.js, where idv.static_path() (or
+#     package.searchpath("pylon_idv.static.pylon-chat", (package.path:gsub("%.lua", ".js"))))
+#     finds it.
 #   - `luarocks test`: the busted suite in tests/lua.
 #   scripts/gen-rockspecs.sh           (re)write both
 #   scripts/gen-rockspecs.sh --check   exit 1 if either is not what this script writes
@@ -84,8 +85,8 @@ EOF
     if [ -n "$js" ]; then
         cat <<EOF
    install = {
-      -- share/lua/5.x/pylon_idv/pylon-chat.js, beside the pure-Lua modules
-      lua = { ["pylon_idv.pylon-chat"] = "$js" },
+      -- share/lua/5.x/pylon_idv/static/pylon-chat.js, beside the pure-Lua modules
+      lua = { ["pylon_idv.static.pylon-chat"] = "$js" },
    },
 EOF
     fi

@@ -217,7 +217,7 @@ fi
 # without .git): luarocks make compiles in place (pylon_idv.so, core/src/*.o at the top of
 # the copy); with a pure-Lua module and pylon-chat.js added (stand-ins where the tree has none
 # yet) the regenerated rockspec installs them as share/lua/5.4/pylon_idv/openresty.lua and
-# .../pylon_idv/pylon-chat.js, found by require and package.searchpath; then `make clean`
+# .../pylon_idv/static/pylon-chat.js, found by require and package.searchpath; then `make clean`
 # leaves exactly the tracked files.
 if [ "${MAKE_CHECK:-1}" != 0 ] && [[ " $versions " == *" 5.4 "* ]]; then
   echo "== luarocks make in a copy of the checkout, pure-Lua module and pylon-chat.js, make clean"
@@ -237,12 +237,15 @@ if [ "${MAKE_CHECK:-1}" != 0 ] && [[ " $versions " == *" 5.4 "* ]]; then
     luarocks --lua-version 5.4 --tree "$mtree" make pylon_idv-scm-1.rockspec > "$out/make-check.log" 2>&1
     [ -f pylon_idv.so ] && [ -f core/src/hex.o ]        # where luarocks make leaves them
     [ -f "$mtree/share/lua/5.4/pylon_idv/openresty.lua" ]
-    [ -f "$mtree/share/lua/5.4/pylon_idv/pylon-chat.js" ]
-    cmp -s "$js" "$mtree/share/lua/5.4/pylon_idv/pylon-chat.js"
+    [ -f "$mtree/share/lua/5.4/pylon_idv/static/pylon-chat.js" ]
+    cmp -s "$js" "$mtree/share/lua/5.4/pylon_idv/static/pylon-chat.js"
     LUA_PATH="$mtree/share/lua/5.4/?.lua" LUA_CPATH="$mtree/lib/lua/5.4/?.so" lua5.4 -e '
       local idv = require "pylon_idv"; assert(type(require "pylon_idv.openresty") == "table")
-      local js = assert(package.searchpath("pylon_idv.pylon-chat", (package.path:gsub("%.lua", ".js"))))
-      local tail = "/share/lua/5.4/pylon_idv/pylon-chat.js"
+      local js = assert(package.searchpath("pylon_idv.static.pylon-chat", (package.path:gsub("%.lua", ".js"))))
+      local tail = "/share/lua/5.4/pylon_idv/static/pylon-chat.js"
+      if idv.static_path then   -- the binding'"'"'s own lookup, where it has one
+        assert(idv.static_path() .. "/pylon-chat.js" == js, tostring(idv.static_path()))
+      end
       assert(js:sub(-#tail) == tail, js)'
     # other builds' leftovers, as a developer's checkout collects them
     mkdir -p pylon_idv.egg-info bindings/python/pylon_idv.egg-info bindings/python/pylon_idv/__pycache__ dist build/c
