@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages pylon_idv needs to build and test.
 # Idempotent: asks apt only for what is missing. Elsewhere, prints what to install.
-#   scripts/install-deps.sh            everything `make test` needs (Debian 12 and later)
+#   scripts/install-deps.sh            everything `make test` needs (Debian 12)
 #   scripts/install-deps.sh --minimal  only what `make demo` needs (Debian 11, 12, 13)
 #
 # "a|b" names alternatives for releases that name a package differently: the first one
