@@ -9,7 +9,8 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-browser test-lua bench test-bench fuzz test-fuzz test-cross clean
+        test-python test-browser test-lua bench test-bench fuzz test-fuzz test-cross clean \
+        dist dist-lua rockspecs openresty-example
 
 all: build
 
@@ -86,5 +87,39 @@ bench: deps build
 test-bench: build
 	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt && echo "bench --quick: ok"
 
+# The OpenResty quick start's build step (README): the Lua module for LuaJIT in
+# build/openresty/lua/, the pure-Lua modules and pylon-chat.js in build/openresty/share/ (where
+# examples/openresty/nginx.conf looks, relative to -p "$$PWD"), its temp folder, and
+# build/c/pylon-idv for generate-secret.
+LUAJIT_INC ?= /usr/include/luajit-2.1
+openresty-example: build
+	@[ -f $(LUAJIT_INC)/lua.h ] || { echo "openresty-example: no $(LUAJIT_INC)/lua.h (apt install libluajit2-5.1-dev, or LUAJIT_INC=...)" >&2; exit 1; }
+	$(CMAKE) -S . -B build/openresty -DPYLON_IDV_BUILD_LUA=ON -DLUA_INCLUDE_DIR=$(LUAJIT_INC) \
+	    -DPYLON_IDV_BUILD_TESTS=OFF -DPYLON_IDV_BUILD_CLI=OFF -DPYLON_IDV_BUILD_BENCH=OFF >/dev/null
+	$(CMAKE) --build build/openresty -j$(JOBS) --target pylon_idv_lua
+	@mkdir -p build/openresty/temp build/openresty/share/pylon_idv/static
+	@# the pure-Lua modules and pylon-chat.js where the rock would put them (lua_package_path)
+	@if [ -d bindings/lua/pylon_idv ]; then cp -R bindings/lua/pylon_idv/. build/openresty/share/pylon_idv/; fi
+	@js=$$(git ls-files -- '*pylon-chat.js' 2>/dev/null | head -n 1); \
+	    if [ -n "$$js" ]; then cp "$$js" build/openresty/share/pylon_idv/static/; fi
+	@echo 'now: PYLON_IDENTITY_SECRET=$$(build/c/pylon-idv generate-secret) nginx -p "$$PWD" -c examples/openresty/nginx.conf'
+
+# Release files in dist/: the Lua source rock (dist-lua); the Python sdist and wheel join `dist`.
+dist: dist-lua
+
+# dist/pylon_idv-<version>-1.src.rock, offline, from the tracked files of this checkout
+# (`luarocks install dist/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
+dist-lua:
+	@scripts/dist-lua.sh dist
+
+# The rockspecs, written from the tree (sources, pure-Lua modules, pylon-chat.js, version).
+rockspecs:
+	@scripts/gen-rockspecs.sh
+
+# Everything any build leaves: build/ and dist/, and what `luarocks make` (pylon_idv.so,
+# core/src/*.o) and setup.py (egg-info, __pycache__) drop into the checkout.
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) build dist *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
+	    luarocks-tree lua_modules tests/fuzz/corpus-run crash-* leak-* timeout-*
+	find . -path ./.git -prune -o -path './.venv*' -prune -o \
+	    \( -name '*.o' -o -name '*.so' -o -name '__pycache__' \) -print | xargs rm -rf

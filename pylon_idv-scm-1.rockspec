@@ -1,5 +1,6 @@
 -- Development rockspec: `luarocks make` builds the module from this checkout.
--- Releases have a versioned copy in rockspecs/ (pylon_idv-<version>-1.rockspec).
+-- Written by scripts/gen-rockspecs.sh (`make rockspecs`) from the source tree: edit that
+-- script, not this file (tests/lua/rockspec_spec.lua fails when the two disagree).
 rockspec_format = "3.0"
 package = "pylon_idv"
 version = "scm-1"
@@ -45,4 +46,8 @@ build = {
          libraries = { "crypto", "pthread" },
       },
    },
+}
+test = {
+   type = "busted",
+   flags = { "tests/lua" },
 }

@@ -1,4 +1,6 @@
--- Release rockspec for pylon_idv 0.1.0 (tests/lua/rockspec_spec.lua checks it matches pylon_idv.h).
+-- Release rockspec for pylon_idv 0.1.0.
+-- Written by scripts/gen-rockspecs.sh (`make rockspecs`) from the source tree: edit that
+-- script, not this file (tests/lua/rockspec_spec.lua fails when the two disagree).
 rockspec_format = "3.0"
 package = "pylon_idv"
 version = "0.1.0-1"
@@ -45,4 +47,8 @@ build = {
          libraries = { "crypto", "pthread" },
       },
    },
+}
+test = {
+   type = "busted",
+   flags = { "tests/lua" },
 }

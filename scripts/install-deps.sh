@@ -1,51 +1,138 @@
 #!/usr/bin/env bash
 # Install the Debian/Ubuntu packages pylon_idv needs to build and test.
 # Idempotent: asks apt only for what is missing. Elsewhere, prints what to install.
-#   scripts/install-deps.sh            everything `make test` needs
-#   scripts/install-deps.sh --minimal  only what `make demo` needs
+#   scripts/install-deps.sh            everything `make test` needs (Debian 12)
+#   scripts/install-deps.sh --minimal  only what `make demo` needs (Debian 11, 12, 13)
+#
+# "a|b" names alternatives for releases that name a package differently: the first one
+# installed counts; else the first one this release's apt knows is installed.
+#   luajit2 (Debian 12) | luajit (Debian 11, 13: 13's is the OpenResty fork)
+#   libclang-rt-dev (13) | libclang-rt-14-dev (12) | libclang-common-11-dev (11): sanitizer runtimes
 set -eu
 
-core="build-essential cmake pkg-config libssl-dev openssl valgrind"
-python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
+core="build-essential cmake pkg-config libssl-dev"
+core_test="openssl valgrind groff-base"
+python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl|python-pip-whl
         python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket python3-dbg"
-lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
-     luarocks lua-busted lua-luaossl"
-web="nginx-light libnginx-mod-http-lua wrk curl chromium"
-tools="clang libclang-rt-14-dev nodejs"
+lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2|luajit
+     libluajit2-5.1-dev|libluajit-5.1-dev luarocks zip unzip lua-busted lua-luaossl"
+web="nginx-light libnginx-mod-http-lua wrk curl chromium iproute2"
+tools="clang libclang-rt-dev|libclang-rt-14-dev|libclang-common-11-dev nodejs"
+# make test-cross: the C suite for aarch64 and s390x under qemu-user
 cross="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu qemu-user mmdebstrap"
 
-if [ "${1:-}" = "--minimal" ]; then
-    want="$core python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
-          lua5.4 liblua5.4-dev luarocks"
-else
-    want="$core $python $lua $web $tools $cross"
-fi
+# make demo: the C library and CLI, the Python binding (CPython >= 3.10) and the Lua module
+# (Lua 5.4, built by CMake: no luarocks needed).
+demo_python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
+             python3-wheel-whl|python-pip-whl"
+demo_lua="lua5.4 liblua5.4-dev"
+
+minimal=0
+missing=""
+[ "${1:-}" = "--minimal" ] && minimal=1
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
+    if [ $minimal = 1 ]; then want="$core $demo_python $demo_lua"; else want="$core $core_test $python $lua $web $tools $cross"; fi
     echo "install-deps: this script knows Debian/Ubuntu (apt) only." >&2
-    echo "install-deps: please install the equivalents of: $(echo $want)" >&2
+    echo "install-deps: please install the equivalents of: $(echo $want | tr '|' '/')" >&2
+    echo "install-deps: (a C compiler, CMake, pkg-config, OpenSSL >= 1.1.1 headers; Python >= 3.10 with headers and venv; Lua 5.4 headers)" >&2
     exit 0
 fi
 
+sudo=""
+if [ "$(id -u)" != 0 ]; then
+    command -v sudo >/dev/null 2>&1 && sudo=sudo
+fi
+export DEBIAN_FRONTEND=noninteractive
+
+installed() {  # PKG: is it installed?
+    case "$(dpkg-query -W -f='${Status}' "$1" 2>/dev/null || true)" in
+        *"install ok installed"*) return 0 ;;
+    esac
+    return 1
+}
+
+lists_ready=0
+ensure_lists() {  # a fresh root has no package lists: apt-cache knows nothing before an update
+    [ $lists_ready = 1 ] && return 0
+    lists_ready=1
+    if ! ls /var/lib/apt/lists/ 2>/dev/null | grep -q '_Packages'; then
+        need_root
+        $sudo apt-get update -qq
+    fi
+}
+
+need_root() {
+    if [ "$(id -u)" != 0 ] && [ -z "$sudo" ]; then
+        echo "install-deps: need root (or sudo) to install:$missing" >&2; exit 1
+    fi
+}
+
+candidate() {  # PKG: does this release's apt have it?
+    case "$(apt-cache policy "$1" 2>/dev/null | sed -n 's/^ *Candidate: *//p')" in
+        ""|"(none)") return 1 ;;
+    esac
+    return 0
+}
+
+# The Python version apt would give (or has given): the binding needs CPython >= 3.10.
+python_new_enough() {
+    local v
+    if command -v python3 >/dev/null 2>&1; then
+        python3 -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else 1)'; return
+    fi
+    ensure_lists
+    v=$(apt-cache policy python3 2>/dev/null | sed -n 's/^ *Candidate: *\([0-9]*\.[0-9]*\).*/\1/p')
+    [ -n "$v" ] || return 0
+    [ "${v%%.*}" -gt 3 ] || { [ "${v%%.*}" = 3 ] && [ "${v#*.}" -ge 10 ]; }
+}
+
+if [ $minimal = 1 ]; then
+    want="$core $demo_lua"
+    if python_new_enough; then
+        want="$want $demo_python"
+    else
+        echo "install-deps: this system's Python 3 is older than 3.10: the demo skips the Python binding" >&2
+    fi
+else
+    want="$core $core_test $python $lua $web $tools $cross"
+fi
+
 missing=""
-for p in $want; do
+for item in $want; do
     # `nodejs` may come from outside Debian (nodesource, nvm): a node on PATH is enough.
-    if [ "$p" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
-    if [ "$p" = chromium ] && command -v chromium >/dev/null 2>&1; then continue; fi
-    st=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    case "$st" in *"install ok installed"*) ;; *) missing="$missing $p";; esac
+    if [ "$item" = nodejs ] && command -v node >/dev/null 2>&1; then continue; fi
+    if [ "$item" = chromium ] && command -v chromium >/dev/null 2>&1; then continue; fi
+    have=0
+    for p in $(echo "$item" | tr '|' ' '); do
+        if installed "$p"; then have=1; break; fi
+    done
+    [ $have = 1 ] || missing="$missing $item"
 done
 
 [ -z "$missing" ] && exit 0
 
+# Resolve the alternatives against this release's package lists.
+resolved=""
+for item in $missing; do
+    case $item in
+        *"|"*)
+            ensure_lists
+            pick=""
+            for p in $(echo "$item" | tr '|' ' '); do
+                if candidate "$p"; then pick=$p; break; fi
+            done
+            if [ -z "$pick" ]; then
+                echo "install-deps: none of $(echo "$item" | tr '|' ' ') is known to apt here" >&2; exit 1
+            fi
+            resolved="$resolved $pick" ;;
+        *) resolved="$resolved $item" ;;
+    esac
+done
+missing=$resolved
+
 echo "install-deps: installing:$missing"
-sudo=""
-if [ "$(id -u)" != 0 ]; then
-    if command -v sudo >/dev/null 2>&1; then sudo=sudo; else
-        echo "install-deps: need root (or sudo) to install:$missing" >&2; exit 1
-    fi
-fi
-export DEBIAN_FRONTEND=noninteractive
+need_root
 if ! $sudo apt-get install -y --no-install-recommends $missing; then
     $sudo apt-get update
     $sudo apt-get install -y --no-install-recommends $missing

@@ -45,6 +45,8 @@ class Browser:
                 "--disable-sync", "--disable-quic", "--no-first-run",
                 "--disable-dev-shm-usage", "--remote-debugging-address=127.0.0.1",
                 "--remote-debugging-port=%d" % self.port,
+                # newer Chromium refuses a DevTools websocket whose Origin it was not told of
+                "--remote-allow-origins=http://127.0.0.1:%d" % self.port,
                 "--user-data-dir=" + self.profile, "about:blank"]
         self.proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.time() + 30

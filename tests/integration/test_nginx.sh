@@ -76,10 +76,17 @@ while [ "$tport" = "$port" ]; do tport=$(free_port); done
 
 # The example, with the port, the module path and one include (the test-only server).
 conf=$prefix/nginx.conf
+# (the example runs in the foreground with its log on stderr: here a daemon with log files)
 sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
     -e "s|^\( *lua_package_cpath\) .*|\1 '$cpath_dir/?.so;;';|" \
+    -e "s|^daemon off;|daemon on;|" \
+    -e "s|^pid .*|pid logs/nginx.pid;|" \
+    -e "s|^error_log stderr |error_log logs/error.log |" \
     "$root/examples/openresty/nginx.conf" > "$conf"
+mkdir -p "$prefix/build/openresty/temp"          # the example's temp paths, under this prefix
 grep -q "listen 127.0.0.1:$port;" "$conf" && grep -q "lua_package_cpath '$cpath_dir/" "$conf" \
+  && grep -q "^daemon on;" "$conf" && grep -q "^pid logs/nginx.pid;" "$conf" \
+  && grep -q "^error_log logs/error.log " "$conf" \
   || { echo "test_nginx: could not adapt the example config" >&2; exit 1; }
 # close of the http block is the file's last '}': put the include just before it
 last=$(grep -n '^}' "$conf" | tail -n 1 | cut -d: -f1)

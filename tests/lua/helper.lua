@@ -51,6 +51,14 @@ function M.read(path)
   return s
 end
 
+-- The version the C core declares (its macros, wherever they are kept: scripts/version.sh).
+function M.version()
+  local p = assert(io.popen('sh "' .. M.root .. '/scripts/version.sh"'))
+  local v = p:read("*l")
+  p:close()
+  return assert(v and v:match("^%d+%.%d+%.%d+$") and v, "scripts/version.sh gave no version")
+end
+
 -- Evaluate a rockspec (plain Lua assignments) into a table, on every Lua version.
 function M.load_rockspec(path)
   local env = {}
@@ -83,5 +91,12 @@ end
 
 -- The module under test, and where it was found (printed once, so a run shows which build).
 M.idv = require("pylon_idv")
+-- scripts/test-lua.sh names the tree it installed the rock into: the module must come from it.
+local want = os.getenv("PYLON_IDV_EXPECT_CPATH_DIR")
+if want and package.searchpath then
+  local got = package.searchpath("pylon_idv", package.cpath)
+  assert(got and got:sub(1, #want) == want,
+         ("pylon_idv loaded from %s, not from %s"):format(tostring(got), want))
+end
 
 return M

@@ -34,7 +34,9 @@ describe("memory", function()
     -- 100,000 leaked signers would be > 20 MiB of C heap and > 2 MiB of Lua heap
     assert.is_true(lua1 - lua0 < 256, ("Lua heap grew %.0f KiB"):format(lua1 - lua0))
     if rss0 then
-      assert.is_true(rss1 - rss0 < 2048, ("RSS grew %d KiB"):format(rss1 - rss0))
+      -- 4 MiB: under `luarocks test` (busted behind luarocks' wrapper and loader) LuaJIT's RSS
+      -- moved by up to 2.2 MiB with no leak (1 run in 5); a leak of these signers is > 20 MiB.
+      assert.is_true(rss1 - rss0 < 4096, ("RSS grew %d KiB"):format(rss1 - rss0))
     end
   end)
 end)

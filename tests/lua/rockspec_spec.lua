@@ -1,9 +1,10 @@
--- rockspec_spec.lua -- the rockspecs agree with the source tree: one version (pylon_idv.h), and
--- every core source listed, so `luarocks make` can never build a stale or partial module.
+-- rockspec_spec.lua -- the rockspecs agree with the source tree: one version (the core's
+-- macros, read by scripts/version.sh), every core source and pure-Lua module listed (they are
+-- what scripts/gen-rockspecs.sh writes), so `luarocks make` can never build a stale or partial
+-- module; `luarocks test` runs this suite.
 local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 
-local version_h = H.read(H.root .. "/core/include/pylon_idv.h")
-local VERSION = assert(version_h:match('#define%s+PYLON_IDV_VERSION_STRING%s+"([^"]+)"'))
+local VERSION = H.version()
 
 local function core_sources()
   local list = {}
@@ -33,9 +34,22 @@ local function check(spec, path)
     assert.is_not_nil(io.open(H.root .. "/" .. s), path .. ": missing " .. s)
   end
   assert.is_not_nil(spec.external_dependencies.OPENSSL, path)
+  assert.are.same({ type = "busted", flags = { "tests/lua" } }, spec.test, path .. ": luarocks test")
+  -- every pure-Lua module of bindings/lua/pylon_idv/ is installed under its require name
+  local p = assert(io.popen('cd "' .. H.root .. '" && find bindings/lua/pylon_idv -name "*.lua" 2>/dev/null'))
+  for file in p:lines() do
+    local name = file:gsub("^bindings/lua/", ""):gsub("%.lua$", ""):gsub("/", ".")
+    assert.are.equal(file, spec.build.modules[name], path .. ": module " .. name)
+  end
+  p:close()
 end
 
 describe("rockspecs", function()
+  it("are what scripts/gen-rockspecs.sh writes from this tree (else: make rockspecs)", function()
+    local ok = os.execute('sh "' .. H.root .. '/scripts/gen-rockspecs.sh" --check')
+    assert.is_true(ok == true or ok == 0)
+  end)
+
   it("pylon_idv-scm-1.rockspec lists every core source", function()
     local path = H.root .. "/pylon_idv-scm-1.rockspec"
     local spec = H.load_rockspec(path)
@@ -43,7 +57,7 @@ describe("rockspecs", function()
     check(spec, path)
   end)
 
-  it("the release rockspec for the header's version exists, and its version is the header's", function()
+  it("the release rockspec for the core's version exists, and says that version", function()
     local path = H.root .. "/rockspecs/pylon_idv-" .. VERSION .. "-1.rockspec"
     local spec = H.load_rockspec(path)
     assert.are.equal(VERSION .. "-1", spec.version)
