@@ -6,15 +6,17 @@
 set -eu
 
 core="build-essential cmake pkg-config libssl-dev openssl valgrind"
-python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
-        python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket python3-dbg"
+# Python: the interpreter, its headers and venv; build tools and the suite's tools come from
+# PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, scripts/requirements-dist.txt).
+# python3-websocket is for tests/integration/browser.py on the system python3.
+python="python3 python3-dev python3-venv python3-dbg python3-websocket"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
      luarocks lua-busted lua-luaossl"
 web="nginx-light libnginx-mod-http-lua wrk curl chromium"
 tools="clang libclang-rt-14-dev nodejs"
 
 if [ "${1:-}" = "--minimal" ]; then
-    want="$core python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl
+    want="$core python3 python3-dev python3-venv
           lua5.4 liblua5.4-dev luarocks"
 else
     want="$core $python $lua $web $tools"
