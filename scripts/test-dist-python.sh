@@ -19,6 +19,8 @@ cd "$(dirname "$0")/.."
 
 FRESH_ROOT=${FRESH_ROOT:-scripts/fresh-root.sh}
 DIST=${DIST:-dist}
+BUILD_DIR=${BUILD:-build}
+mkdir -p "$BUILD_DIR"
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "test-dist-python.sh: $*" >&2; exit 1; }
 
@@ -90,10 +92,21 @@ src=$(echo /root/sdist/pylon_idv-*)
 /root/venv/bin/pip install -q --disable-pip-version-check -r "$src/tests/python/requirements.txt"
 mkdir /tmp/run && cd /tmp/run
 /root/venv/bin/python -c 'import pylon_idv, sys; s = pylon_idv.generate_secret(); h = pylon_idv.sign("jane@example.com", s); assert pylon_idv.verify("jane@example.com", s, h); print("   built from the sdist:", pylon_idv.__file__)'
-/root/venv/bin/python -m pytest -p no:cacheprovider -q "$src/tests/python"
+/root/venv/bin/python -m pytest -p no:cacheprovider -q -rs "$src/tests/python"   # skips: the C CLI parity (no build/c here)
 EOF
+# pip inside reaches PyPI as pip here does: if this machine's pip trusts a CA bundle of its
+# own (PIP_CERT, or `cert =` in /etc/pip.conf: a TLS-inspecting proxy in front of PyPI), the
+# root gets a copy of that public bundle; otherwise pip's own certifi bundle is used.
+copy=$sdist
+cert=${PIP_CERT:-$(sed -n 's/^[[:space:]]*cert[[:space:]]*=[[:space:]]*//p' /etc/pip.conf 2>/dev/null | head -n1)}
+if [ -n "$cert" ] && [ -f "$cert" ]; then
+    cp "$cert" "$BUILD_DIR/pip-ca-bundle.pem"
+    copy="$sdist $BUILD_DIR/pip-ca-bundle.pem"
+    sdist_cmd="export PIP_CERT=/root/in/pip-ca-bundle.pem
+$sdist_cmd"
+fi
 t0=$(date +%s)
-FRESH_COPY=$sdist "$FRESH_ROOT" "$sdist_cmd" || die "the sdist failed in a fresh root"
+FRESH_COPY=$copy "$FRESH_ROOT" "$sdist_cmd" || die "the sdist failed in a fresh root"
 t_sdist=$(( $(date +%s) - t0 ))
 
 say "dist proven in fresh Debian roots: wheel ${t_wheel}s, sdist ${t_sdist}s"
