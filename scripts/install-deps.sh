@@ -8,8 +8,10 @@ set -eu
 core="build-essential cmake pkg-config libssl-dev openssl valgrind"
 # Python: the interpreter, its headers and venv; build tools and the suite's tools come from
 # PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, scripts/requirements-dist.txt).
-# python3-websocket is for tests/integration/browser.py on the system python3.
-python="python3 python3-dev python3-venv python3-dbg python3-websocket"
+# python3-websocket is for tests/integration/browser.py on the system python3; the cross
+# compiler, qemu-user and mmdebstrap for make dist's aarch64 wheel and make test-dist.
+python="python3 python3-dev python3-venv python3-dbg python3-websocket
+        gcc-aarch64-linux-gnu qemu-user mmdebstrap"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2 libluajit2-5.1-dev
      luarocks lua-busted lua-luaossl"
 web="nginx-light libnginx-mod-http-lua wrk curl chromium"
