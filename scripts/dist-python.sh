@@ -102,6 +102,27 @@ grep -qx 'OpenSSL Default Provider' <<<"$(strings -a "$so")" || die "libcrypto i
 ssl_version=$(pkg-config --modversion libcrypto 2>/dev/null || echo "?")
 echo "   vendored: libcrypto.a (OpenSSL $ssl_version, the build machine's libssl-dev), symbols local"
 
+# Private for real: with the system libcrypto.so.3 loaded first into the global scope
+# (RTLD_GLOBAL, as some packages do), the extension still binds no symbol to it
+# (LD_DEBUG=bindings), and signs correctly.
+if ls /usr/lib/*/libcrypto.so.3 /lib/*/libcrypto.so.3 >/dev/null 2>&1; then
+    log=$RAW/ld-bindings.log
+    (cd "$RAW" && PYTHONPATH=$PWD/unpacked LD_DEBUG=bindings LD_DEBUG_OUTPUT=$PWD/ld-debug \
+        "$OLDPWD/$TOOLS/bin/python" -c '
+import ctypes, hashlib, hmac
+ctypes.CDLL("libcrypto.so.3", mode=ctypes.RTLD_GLOBAL)
+import pylon_idv
+s = pylon_idv.generate_secret()
+assert pylon_idv.sign("a@b.c", s) == hmac.new(bytes.fromhex(s), b"a@b.c", hashlib.sha256).hexdigest()
+')
+    cat "$RAW"/ld-debug.* >"$log"; rm -f "$RAW"/ld-debug.*
+    grep -q "binding file .*_pylon_idv.abi3.so" "$log" || die "LD_DEBUG=bindings saw no binding of the extension"
+    if grep -E "binding file .*_pylon_idv.abi3.so .* to .*lib(crypto|ssl)" "$log"; then
+        die "the extension binds symbols to a shared OpenSSL (above)"
+    fi
+    echo "   with libcrypto.so.3 loaded RTLD_GLOBAL first: $(grep -c "binding file .*_pylon_idv.abi3.so" "$log") bindings of the extension, none to a shared OpenSSL"
+fi
+
 # ---- until pylon-chat.js lands (issue 11): a fixture proves that static/* ships. A copy of
 # the committed tree gets a placeholder static/pylon-chat.js (never in the real package);
 # its sdist and the wheel built from that sdist must both hold it.
