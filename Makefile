@@ -65,6 +65,21 @@ test-consumer:
 test-python: build
 	PYLON_IDV_REQUIRE_C_CLI=1 scripts/test-python.sh
 
+# Python distribution: dist/ gets the sdist and the manylinux cp310-abi3 wheel (auditwheel,
+# libcrypto linked in); test-dist installs them in fresh Debian roots, the wheel with no
+# compiler and no libcrypto (.ci/run runs it after `make test`).
+# The aarch64 wheel is cross-built (gcc-aarch64-linux-gnu, a Debian arm64 sysroot) and
+# installed and run by Debian's arm64 python3 under qemu-aarch64.
+.PHONY: dist dist-python dist-aarch64 test-dist test-dist-python
+dist: dist-python dist-aarch64
+dist-python:
+	scripts/dist-python.sh
+dist-aarch64: dist-python
+	scripts/dist-python-aarch64.sh
+test-dist: test-dist-python dist-aarch64
+test-dist-python: dist-python
+	scripts/test-dist-python.sh
+
 # The Flask example in headless Chromium: chat_settings read from the live page, hostile users
 # inert (the nginx page gets the same check inside test-lua).
 test-browser:

@@ -13,6 +13,15 @@ OpenSSL, first match wins:
   4. the compiler's default paths and -lcrypto.
 Before compiling anything, the build checks that <openssl/sha.h> compiles and stops with a
 clear message naming the package to install when it does not.
+
+PYLON_IDV_OPENSSL_STATIC=1 (Linux; what `make dist` uses for the manylinux wheel) links
+libcrypto.a from the same place into the extension instead of -lcrypto, with
+-Wl,--exclude-libs,ALL: every OpenSSL symbol becomes local to the extension (which exports
+only PyInit__pylon_idv, bindings/python/exports.map), so the wheel needs no libcrypto on the
+machine and can neither interpose on nor be interposed by another OpenSSL in the process.
+
+Nothing is read from system folders other than OpenSSL's and the compiler's own; the build
+backend (setuptools, pinned in pyproject.toml) comes from PyPI through PEP 517 isolation.
 """
 
 import os
@@ -23,26 +32,10 @@ import sys
 import tempfile
 from glob import glob
 
-from setuptools import Extension, setup
+from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.sdist import sdist
 
-
-def wheel_command():
-    """setuptools < 70 builds wheels with the `wheel` package. A plain venv has none, and
-    offline pip cannot fetch it; Debian ships it as a wheel file (python3-wheel-whl), which is
-    importable straight from the zip. {} when neither is there (pip then says what is missing)."""
-    try:
-        from wheel.bdist_wheel import bdist_wheel
-    except ImportError:
-        found = sorted(glob("/usr/share/python-wheels/wheel-*.whl"))
-        if not found:
-            return {}
-        sys.path.append(found[-1])
-        try:
-            from wheel.bdist_wheel import bdist_wheel
-        except ImportError:
-            return {}
-    return {"bdist_wheel": bdist_wheel}
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 LIMITED_API = 0x030A0000          # Python 3.10: the oldest CPython the wheel supports
@@ -141,7 +134,61 @@ class BuildExt(build_ext):
                                                         output=str(e))) from None
 
 
+def static_libcrypto(ssl):
+    """Turn the flags into a static link of libcrypto.a (PYLON_IDV_OPENSSL_STATIC=1)."""
+    if not sys.platform.startswith("linux"):
+        sys.exit("setup.py: PYLON_IDV_OPENSSL_STATIC=1 is supported on Linux only")
+    pkg_config = os.environ.get("PKG_CONFIG", "pkg-config")
+
+    def pkg(*args):
+        try:
+            return subprocess.run([pkg_config, *args, "libcrypto"], capture_output=True,
+                                  text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            return ""
+
+    dirs = list(ssl["library_dirs"])
+    if not dirs and pkg("--variable=libdir"):
+        dirs.append(pkg("--variable=libdir"))
+    archive = next((os.path.join(d, "libcrypto.a") for d in dirs
+                    if os.path.isfile(os.path.join(d, "libcrypto.a"))), None)
+    if archive is None:   # the compiler's own search path (Debian: /usr/lib/<triplet>)
+        cc = shlex.split(os.environ.get("CC", "cc"))
+        try:
+            found = subprocess.run(cc + ["-print-file-name=libcrypto.a"], capture_output=True,
+                                   text=True, check=True).stdout.strip()
+        except (OSError, subprocess.CalledProcessError):
+            found = ""
+        if os.path.isabs(found) and os.path.isfile(found):
+            archive = found
+    if archive is None:
+        sys.exit("setup.py: PYLON_IDV_OPENSSL_STATIC=1 but no libcrypto.a was found "
+                 "(Debian: apt-get install libssl-dev; or set OPENSSL_LIB_DIR)")
+    ssl = dict(ssl)
+    ssl["libraries"] = [lib for lib in ssl["libraries"] if lib != "crypto"]
+    # libcrypto.a's own dependencies (-ldl -pthread), after the archive.
+    private = split_flags(shlex.split(pkg("--static", "--libs-only-l")) or ["-ldl", "-pthread"])
+    ssl["libraries"] += [lib for lib in private["libraries"] if lib != "crypto"]
+    ssl["extra_link_args"] = [a for a in ssl["extra_link_args"] if "-rpath" not in a]
+    ssl["extra_link_args"] += private["extra_compile_args"] + ["-Wl,--exclude-libs,ALL"]
+    ssl["extra_objects"] = [archive]
+    return ssl
+
+
+class SDist(sdist):
+    """sdist without the egg-info's SOURCES.txt, which setuptools adds by its path (under
+    build/python here): the sdist holds sources and PKG-INFO, no build output."""
+
+    def make_release_tree(self, base_dir, files):
+        files = [f for f in files
+                 if os.path.normpath(f).split(os.sep)[0] not in ("build", "dist")]
+        super().make_release_tree(base_dir, files)
+
+
 OPENSSL_SOURCE, ssl = openssl_flags()
+OPENSSL_STATIC = os.environ.get("PYLON_IDV_OPENSSL_STATIC", "") not in ("", "0")
+if OPENSSL_STATIC:
+    ssl = static_libcrypto(ssl)
 BUILD_BASE = os.path.join("build", "python")
 os.makedirs(BUILD_BASE, exist_ok=True)
 
@@ -164,10 +211,10 @@ extension = Extension(
     include_dirs=[os.path.join("core", "src"), os.path.join("core", "include")]
     + ssl["include_dirs"],
     library_dirs=ssl["library_dirs"],
-    libraries=ssl["libraries"] or ["crypto"],
+    libraries=ssl["libraries"] or ([] if OPENSSL_STATIC else ["crypto"]),
+    extra_objects=ssl.get("extra_objects", []),
     # PYLON_IDV_EMBED: the core's API hidden in the extension on every platform (macOS too).
-    define_macros=[("Py_LIMITED_API", hex(LIMITED_API)), ("PYLON_IDV_EMBED", None)]
-    + ssl["define_macros"],
+    define_macros=[("Py_LIMITED_API", hex(LIMITED_API)), ("PYLON_IDV_EMBED", None)] + ssl["define_macros"],
     extra_compile_args=compile_args,
     extra_link_args=link_args,
     depends=glob(os.path.join("core", "src", "*.h")) + [os.path.join("core", "include",
@@ -177,11 +224,15 @@ extension = Extension(
 
 setup(
     version=read_version(),
-    packages=["pylon_idv"],
-    package_dir={"pylon_idv": os.path.join("bindings", "python", "pylon_idv")},
-    package_data={"pylon_idv": ["py.typed", "__init__.pyi"]},
+    # pylon_idv and its subpackages (integrations), all under bindings/python.
+    packages=find_packages(os.path.join("bindings", "python"), include=["pylon_idv*"]),
+    package_dir={"": os.path.join("bindings", "python")},
+    # Stubs, the PEP 561 marker, pylon-chat.js (static/) and any templates of subpackages;
+    # MANIFEST.in puts the same files into the sdist.
+    package_data={"": ["py.typed", "*.pyi", "static/*", "templates/*/*", "templates/*"]},
+    exclude_package_data={"": ["*.so", "*.o", "*.pyc"]},
     ext_modules=[extension],
-    cmdclass={"build_ext": BuildExt, **wheel_command()},
+    cmdclass={"build_ext": BuildExt, "sdist": SDist},
     options={
         "bdist_wheel": {"py_limited_api": ABI_TAG},
         # Every build output under build/python (gitignored), none at the top level.

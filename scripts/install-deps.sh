@@ -12,8 +12,10 @@ set -eu
 
 core="build-essential cmake pkg-config libssl-dev"
 core_test="openssl valgrind groff-base"
-python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel python3-wheel-whl|python-pip-whl
-        python3-pytest python3-hypothesis python3-flask python3-cryptography python3-websocket python3-dbg"
+# Python: the interpreter, its headers and venv; build tools and the suite's tools come from
+# PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, scripts/requirements-dist.txt).
+# python3-websocket is for tests/integration/browser.py on the system python3.
+python="python3 python3-dev python3-venv python3-dbg python3-websocket"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2|luajit
      libluajit2-5.1-dev|libluajit-5.1-dev luarocks zip unzip lua-busted lua-luaossl"
 web="nginx-light libnginx-mod-http-lua wrk curl chromium iproute2"
@@ -23,8 +25,7 @@ cross="gcc-aarch64-linux-gnu gcc-s390x-linux-gnu qemu-user mmdebstrap"
 
 # make demo: the C library and CLI, the Python binding (CPython >= 3.10) and the Lua module
 # (Lua 5.4, built by CMake: no luarocks needed).
-demo_python="python3 python3-dev python3-venv python3-pip python3-setuptools python3-wheel
-             python3-wheel-whl|python-pip-whl"
+demo_python="python3 python3-dev python3-venv"
 demo_lua="lua5.4 liblua5.4-dev"
 
 minimal=0

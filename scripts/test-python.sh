@@ -3,18 +3,24 @@
 #
 #   scripts/test-python.sh [--build-only] [--ci]
 #
-# 1. Build the wheel ONCE with Debian's /usr/bin/python3 (offline: --no-index,
-#    --no-build-isolation), into build/wheelhouse.
-# 2. Install it into build/venv-py (a venv over Debian's python3 with --system-site-packages,
-#    for python3-pytest and python3-hypothesis) and run the pytest suite in tests/python.
+# 1. Build the wheel ONCE the standard PEP 517 way (`pip wheel .` with build isolation: pip
+#    fetches the setuptools pinned in pyproject.toml from PyPI) with Debian's /usr/bin/python3,
+#    into build/wheelhouse.
+# 2. Install it into build/venv-py (a plain venv over Debian's python3, no system
+#    site-packages) with the suite's tools from PyPI at pinned versions
+#    (tests/python/requirements.txt: pytest, hypothesis, Flask) and run tests/python.
 #    Then tests/python/valgrind_loop.py under valgrind memcheck (PYTHONMALLOC=malloc, Debian's
 #    python3.supp), and tests/python/refcount_loop.py on Debian's python3-dbg with the
-#    extension built against the debug headers; each with a deliberate-leak control.
+#    extension built against the debug headers (setuptools from PyPI at the pyproject.toml
+#    pin); each with a deliberate-leak control.
 # 3. Install the SAME wheel into a venv per pyenv CPython 3.10, 3.11, 3.12, 3.13 and run
-#    tests/python/smoke_abi3.py there (those interpreters have no pytest).
+#    tests/python/smoke_abi3.py there; on the oldest and the newest, also a new user's
+#    `pip install .` in a plain venv (build isolation, no setuptools in the venv).
 # An absent pyenv interpreter fails the run, except in CI (CI=1 or --ci), where a fresh
 # Debian may have no pyenv: then it is reported as not proven. Every output stays under
-# build/. --build-only stops after step 2's install (used by scripts/demo-python.sh).
+# build/. --build-only stops after step 2's install of the wheel (used by
+# scripts/demo-python.sh; no test tools then). `make test-dist` proves the manylinux wheel
+# and the sdist of `make dist` in fresh Debian roots.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -29,7 +35,7 @@ for a in "$@"; do
     case $a in
         --build-only) build_only=1 ;;
         --ci) ci=1 ;;
-        -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
         *) echo "test-python.sh: unknown argument $a" >&2; exit 2 ;;
     esac
 done
@@ -39,12 +45,19 @@ BUILD=$(abs "$BUILD"); WHEELHOUSE=$BUILD/wheelhouse; VENV=$BUILD/venv-py
 
 say() { printf '\n== %s\n' "$*"; }
 
-# ---- 1. the wheel, built once
-say "build the abi3 wheel with $PY ($($PY -c 'import sys; print(sys.version.split()[0])'))"
+# ---- 1. the wheel, built once, by the standard PEP 517 path (isolated, pinned setuptools)
+say "build the abi3 wheel with $PY ($($PY -c 'import sys; print(sys.version.split()[0])')): pip wheel . (build isolation)"
 rm -rf "$WHEELHOUSE" build/python   # build/python: setup.py's build_base
 mkdir -p "$WHEELHOUSE"
-PIP_NO_INDEX=1 "$PY" -m pip wheel --no-build-isolation --no-deps --no-index -q \
-    -w "$WHEELHOUSE" . 2>&1 | grep -v -e '^\s*warning: no \(previously-included \)\?files' || true
+# The test venv first: its pip (from python3-venv's ensurepip) builds the wheel, so Debian's
+# python3-pip is not needed. (A venv left by an older checkout with --system-site-packages is
+# made again.)
+if [ ! -x "$VENV/bin/python" ] || grep -q '^include-system-site-packages = true' "$VENV/pyvenv.cfg"; then
+    rm -rf "$VENV"
+    "$PY" -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip wheel --no-deps --disable-pip-version-check -q -w "$WHEELHOUSE" . >"$BUILD/pip-wheel.log" 2>&1 \
+    || { cat "$BUILD/pip-wheel.log" >&2; echo "test-python.sh: pip wheel . failed" >&2; exit 1; }
 shopt -s nullglob
 wheels=("$WHEELHOUSE"/pylon_idv-*-cp310-abi3-*.whl)
 shopt -u nullglob
@@ -54,32 +67,29 @@ if [ "${#wheels[@]}" != 1 ]; then
 fi
 wheel=${wheels[0]}
 echo "   $wheel"
-# Nothing left at the top level: the egg-info and the extension stay under build/.
-for stray in pylon_idv.egg-info pylon_idv.so pylon_idv*.so _pylon_idv*.so; do
-    if [ -e "$stray" ]; then echo "test-python.sh: build output at the top level: $stray" >&2; exit 1; fi
-done
+# Nothing left at the top level (or beside the package): every build output stays under build/.
+no_strays() {
+    local stray
+    for stray in pylon_idv.egg-info pylon_idv.so pylon_idv*.so _pylon_idv*.so \
+                 bindings/python/pylon_idv.egg-info bindings/python/pylon_idv/_pylon_idv*.so; do
+        if [ -e "$stray" ]; then echo "test-python.sh: build output outside build/: $stray" >&2; exit 1; fi
+    done
+}
+no_strays
 
-# ---- 2. Debian's python3 venv: install, pytest
-say "install into $VENV (Debian python3, --system-site-packages)"
-if [ ! -x "$VENV/bin/python" ]; then
-    "$PY" -m venv --system-site-packages "$VENV"
-fi
-"$VENV/bin/python" -m pip install -q --no-index --no-deps --force-reinstall "$wheel"
+# ---- 2. Debian's python3, a plain venv: the wheel, the pinned test tools, pytest
+say "install into $VENV (Debian python3, plain venv)"
+"$VENV/bin/python" -m pip install -q --disable-pip-version-check --no-index --no-deps --force-reinstall "$wheel"
 if [ "$build_only" = 1 ]; then
     echo "   built and installed: $VENV/bin/python -c 'import pylon_idv'"
     exit 0
 fi
-
-# ---- what issue 3 asks of a new user: a fresh, plain venv (no system site-packages), offline,
-# `pip install --no-build-isolation .` from the checkout, then the one-liner.
-say "a new user's fresh venv: pip install --no-build-isolation ., then import and sign"
-fresh=$BUILD/venv-fresh
-rm -rf "$fresh"
-"$PY" -m venv "$fresh"
-PIP_NO_INDEX=1 "$fresh/bin/pip" install -q --no-build-isolation . \
-    2>&1 | grep -v -e '^\s*warning: no \(previously-included \)\?files' || true
-(cd "$BUILD" && "$fresh/bin/python" -c "import pylon_idv; print('  ', pylon_idv.sign('jane@example.com', pylon_idv.generate_secret()))")
-rm -rf build/python "$fresh"
+req=tests/python/requirements.txt
+if ! cmp -s "$req" "$VENV/requirements.installed" 2>/dev/null; then
+    say "the suite's tools from PyPI ($req)"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -r "$req"
+    cp "$req" "$VENV/requirements.installed"
+fi
 
 say "pytest tests/python ($VENV)"
 mkdir -p "$BUILD/pytest"
@@ -132,11 +142,19 @@ if command -v "$PYDBG" >/dev/null 2>&1; then
     say "refcounts: $PYDBG ($("$PYDBG" -c 'import sys; print(sys.version.split()[0])')), tests/python/refcount_loop.py"
     dbg=$BUILD/py-dbg
     rm -rf "$dbg"
-    SETUPTOOLS_USE_DISTUTILS=stdlib "$PYDBG" -W ignore setup.py -q build_ext \
+    # The build backend pinned in pyproject.toml (pure Python), from PyPI, for this one
+    # in-place build_ext; nothing from Debian's python3-setuptools.
+    backend=$("$VENV/bin/python" -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
+    # (With packaging at the suite's pin: setuptools prefers an installed one to its vendored
+    # copy, and Debian's python3-packaging, on the debug interpreter's path, is too old.)
+    packaging=$(grep -m1 '^packaging==' tests/python/requirements.txt)
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --target "$dbg/backend" $backend "$packaging"
+    PYTHONPATH="$dbg/backend" "$PYDBG" -W ignore setup.py -q build_ext \
         --build-lib "$dbg/lib" --build-temp "$dbg/tmp" >"$BUILD/pytest/py-dbg-build.log" 2>&1 \
         || { cat "$BUILD/pytest/py-dbg-build.log" >&2; echo "test-python.sh: debug build failed" >&2; exit 1; }
-    cp bindings/python/pylon_idv/*.py bindings/python/pylon_idv/*.pyi \
-       bindings/python/pylon_idv/py.typed "$dbg/lib/pylon_idv/"
+    cp -r bindings/python/pylon_idv/. "$dbg/lib/pylon_idv/"
+    find "$dbg/lib" -name __pycache__ -prune -exec rm -rf {} +
+    no_strays
     if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep -q _Py_IncRef; then
         echo "test-python.sh: the debug build does not count references (_Py_IncRef unused)" >&2
         exit 1
@@ -184,6 +202,20 @@ for v in $PYENV_VERSIONS; do
     "$venv/bin/python" -m pip install -q --no-index --no-deps "$wheel"
     (cd "$BUILD" && "$venv/bin/python" "$OLDPWD/tests/python/smoke_abi3.py")
     proven+=("$v (smoke)")
+    # A new user's path on the oldest and the newest: `pip install .` in a plain venv (no
+    # setuptools in it on 3.12+), build isolation fetching the pinned setuptools.
+    if [ "$v" = "${PYENV_VERSIONS%% *}" ] || [ "$v" = "${PYENV_VERSIONS##* }" ]; then
+        say "CPython $v: a new user's plain venv, pip install . (build isolation), then sign"
+        fresh=$BUILD/venv-fresh$v
+        rm -rf "$fresh" build/python
+        "$interp" -m venv "$fresh"
+        "$fresh/bin/python" -m pip install -q --disable-pip-version-check . >"$BUILD/pip-install-$v.log" 2>&1 \
+            || { cat "$BUILD/pip-install-$v.log" >&2; echo "test-python.sh: pip install . failed on $v" >&2; exit 1; }
+        (cd "$BUILD" && "$fresh/bin/python" -c "import pylon_idv; s = pylon_idv.generate_secret(); h = pylon_idv.sign('jane@example.com', s); assert pylon_idv.verify('jane@example.com', s, h); print('  ', h)")
+        no_strays
+        rm -rf "$fresh" build/python
+        proven[-1]="$v (smoke, pip install .)"
+    fi
 done
 
 say "Python binding: proven on CPython ${proven[*]}"
