@@ -569,6 +569,39 @@ static int l_widget_script(lua_State *L)
     return 1;
 }
 
+/* idv.static_path() -> the folder holding pylon-chat.js, or nil, err
+ * Where the rock installs it (build.install.lua): beside the Lua modules, so each "?.lua"
+ * template of package.path is tried as <prefix>pylon_idv/static/pylon-chat.js. */
+static int l_static_path(lua_State *L)
+{
+    static const char file[] = "pylon_idv/static/pylon-chat.js";
+    const char *path, *p, *end;
+    lua_getglobal(L, "package");
+    if (!lua_istable(L, -1)) { lua_pushnil(L); lua_pushliteral(L, "pylon_idv: no package table"); return 2; }
+    lua_getfield(L, -1, "path");
+    path = lua_tostring(L, -1);
+    for (p = path; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+        size_t n;
+        end = strchr(p, ';');
+        if (end == NULL) end = p + strlen(p);
+        n = (size_t)(end - p);
+        if (n >= 5 && memcmp(end - 5, "?.lua", 5) == 0 && n - 5 + sizeof file < 4096) {
+            char buf[4096];
+            FILE *fp;
+            memcpy(buf, p, n - 5);
+            memcpy(buf + n - 5, file, sizeof file);
+            if ((fp = fopen(buf, "rb")) != NULL) {
+                fclose(fp);
+                lua_pushlstring(L, buf, n - 5 + sizeof file - 1 - strlen("/pylon-chat.js"));
+                return 1;
+            }
+        }
+    }
+    lua_pushnil(L);
+    lua_pushliteral(L, "pylon_idv: pylon-chat.js not found beside the Lua modules (package.path)");
+    return 2;
+}
+
 /* ------------------------------------------------------------------------ module */
 
 static const luaL_Reg signer_methods[] = {
@@ -599,6 +632,7 @@ static const luaL_Reg module_functions[] = {
     {"chat_settings_script", l_chat_settings_script},
     {"chat_settings_data", l_chat_settings_data},
     {"widget_script", l_widget_script},
+    {"static_path", l_static_path},
     {NULL, NULL}
 };
 

@@ -90,3 +90,25 @@ describe("page_errors.tsv: one bad input per rule", function()
     end
   end
 end)
+
+describe("idv.static_path", function()
+  it("finds the folder of pylon-chat.js beside the Lua modules, as the rock installs it", function()
+    local dir = os.tmpname()
+    os.remove(dir)
+    assert(os.execute(('mkdir -p "%s/pylon_idv/static"'):format(dir)))
+    local src = H.read(H.root .. "/bindings/python/pylon_idv/static/pylon-chat.js")
+    local f = assert(io.open(dir .. "/pylon_idv/static/pylon-chat.js", "wb"))
+    f:write(src)
+    f:close()
+    local saved = package.path
+    package.path = "/nonexistent/?.lua;" .. dir .. "/?.lua;" .. saved
+    local got = idv.static_path()
+    package.path = "/nonexistent/?.lua"
+    local none, err = idv.static_path()
+    package.path = saved
+    os.execute(('rm -rf "%s"'):format(dir))
+    assert.are.equal(dir .. "/pylon_idv/static", got)
+    assert.is_nil(none)
+    assert.is_truthy(err:find("pylon-chat.js not found", 1, true))
+  end)
+end)
