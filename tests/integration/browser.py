@@ -73,8 +73,10 @@ class Browser:
         with urllib.request.urlopen(req, timeout=5) as r:
             return json.loads(r.read().decode())
 
-    def evaluate(self, url, expression, timeout=20):
-        """Open url in a new tab, wait for the load event, return the expression's value."""
+    def evaluate(self, url, expression, timeout=20, before=None):
+        """Open url in a new tab, wait for the load event, return the expression's value.
+        before: a script run in every new document ahead of the page's own (DevTools'
+        Page.addScriptToEvaluateOnNewDocument: not subject to the page's CSP)."""
         target = self._json("/json/new?about:blank", method="PUT")
         ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=timeout)
         try:
@@ -93,6 +95,8 @@ class Browser:
 
             events = []
             call("Page.enable")
+            if before:
+                call("Page.addScriptToEvaluateOnNewDocument", source=before)
             call("Page.navigate", url=url)
             deadline = time.time() + timeout
             while not any(e.get("method") == "Page.loadEventFired" for e in events):
