@@ -168,7 +168,8 @@ def controls(browser, base, label):
     ]:
         port = free_port()
         handler = type("H", (_Replay,), {"body": body, "csp": csp})
-        srv = http.server.HTTPServer(("127.0.0.1", port), handler)
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        srv.daemon_threads = True           # an idle preconnection must not block the page
         t = threading.Thread(target=srv.serve_forever, daemon=True)
         t.start()
         try:
@@ -226,6 +227,8 @@ def flask(python):
 
 
 def main():
+    import faulthandler
+    faulthandler.dump_traceback_later(240, exit=True)     # bounded: a stack, never a hang
     if len(sys.argv) >= 3 and sys.argv[1] == "flask":
         flask(sys.argv[2])
     elif len(sys.argv) == 6 and sys.argv[1] == "pages":
