@@ -137,7 +137,7 @@ if command -v "$PYDBG" >/dev/null 2>&1; then
         || { cat "$BUILD/pytest/py-dbg-build.log" >&2; echo "test-python.sh: debug build failed" >&2; exit 1; }
     cp bindings/python/pylon_idv/*.py bindings/python/pylon_idv/*.pyi \
        bindings/python/pylon_idv/py.typed "$dbg/lib/pylon_idv/"
-    if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep -q _Py_IncRef; then
+    if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep _Py_IncRef >/dev/null; then  # no -q: SIGPIPE + pipefail
         echo "test-python.sh: the debug build does not count references (_Py_IncRef unused)" >&2
         exit 1
     fi
