@@ -65,7 +65,8 @@ EXPR = """JSON.stringify({
   }),
   inlineNonce: (function () { var s = document.querySelector('script[nonce]');
                              return s ? s.nonce : ''; })(),
-  queue: typeof window.Pylon === 'function' && Array.isArray(window.Pylon.q)
+  queue: typeof window.Pylon === 'function' && Array.isArray(window.Pylon.q) &&
+         (window.Pylon('show'), window.Pylon.q.length === 1 && window.Pylon.q[0][0] === 'show')
 })"""
 
 checks = 0
@@ -116,7 +117,7 @@ def check_live(browser, url, want, label, mode):
     want_others = [url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/pylon-chat.js"] \
         if mode == "/" else []
     check(others == want_others, "%s: other scripts with src: %s" % (label, others))
-    check(got["queue"], "%s: window.Pylon is the command queue" % label)
+    check(got["queue"], "%s: window.Pylon is the command queue (Pylon('show') is queued)" % label)
     if mode == "/nonce":
         check(got["inlineNonce"] != "" and mine and mine[0]["nonce"] == got["inlineNonce"],
               "%s: the widget's element carries the page's nonce" % label)
