@@ -39,6 +39,7 @@ build = {
             "core/src/hmac.c",
             "core/src/pylon_idv.c",
             "core/src/script.c",
+            "core/src/settings.c",
             "core/src/sha256.c",
          },
          defines = { "PYLON_IDV_EMBED" },   -- the core's API stays private to the module
@@ -46,6 +47,10 @@ build = {
          libdirs = { "$(OPENSSL_LIBDIR)" },
          libraries = { "crypto", "pthread" },
       },
+   },
+   install = {
+      -- share/lua/5.x/pylon_idv/static/pylon-chat.js, beside the pure-Lua modules
+      lua = { ["pylon_idv.static.pylon-chat"] = "bindings/python/pylon_idv/static/pylon-chat.js" },
    },
 }
 test = {

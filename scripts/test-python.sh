@@ -155,7 +155,7 @@ if command -v "$PYDBG" >/dev/null 2>&1; then
     cp -r bindings/python/pylon_idv/. "$dbg/lib/pylon_idv/"
     find "$dbg/lib" -name __pycache__ -prune -exec rm -rf {} +
     no_strays
-    if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep -q _Py_IncRef; then
+    if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep _Py_IncRef >/dev/null; then  # no -q: SIGPIPE + pipefail
         echo "test-python.sh: the debug build does not count references (_Py_IncRef unused)" >&2
         exit 1
     fi

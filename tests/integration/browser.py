@@ -44,6 +44,9 @@ class Browser:
                 "--disable-background-networking", "--disable-component-update",
                 "--disable-sync", "--disable-quic", "--no-first-run",
                 "--disable-dev-shm-usage", "--remote-debugging-address=127.0.0.1",
+                # the network is closed: fail every other host at once rather than wait for
+                # DNS timeouts (a page's load event waits for the widget's script to fail)
+                "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
                 "--remote-debugging-port=%d" % self.port,
                 # newer Chromium refuses a DevTools websocket whose Origin it was not told of
                 "--remote-allow-origins=http://127.0.0.1:%d" % self.port,
@@ -75,8 +78,10 @@ class Browser:
         with urllib.request.urlopen(req, timeout=5) as r:
             return json.loads(r.read().decode())
 
-    def evaluate(self, url, expression, timeout=20):
-        """Open url in a new tab, wait for the load event, return the expression's value."""
+    def evaluate(self, url, expression, timeout=20, before=None):
+        """Open url in a new tab, wait for the load event, return the expression's value.
+        before: a script run in every new document ahead of the page's own (DevTools'
+        Page.addScriptToEvaluateOnNewDocument: not subject to the page's CSP)."""
         target = self._json("/json/new?about:blank", method="PUT")
         ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=timeout)
         try:
@@ -95,6 +100,8 @@ class Browser:
 
             events = []
             call("Page.enable")
+            if before:
+                call("Page.addScriptToEvaluateOnNewDocument", source=before)
             call("Page.navigate", url=url)
             deadline = time.time() + timeout
             while not any(e.get("method") == "Page.loadEventFired" for e in events):

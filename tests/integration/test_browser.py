@@ -1,21 +1,37 @@
 #!/usr/bin/env python3
-"""The last step of the integration, in a real browser: headless Chromium loads the page our
-examples render, and we read window.pylon.chat_settings from the live page.
+"""The last step of the integration, in a real browser: headless Chromium loads the pages our
+examples render, served with their real Content-Security-Policy headers, and we read
+window.pylon.chat_settings back from the live page.
 
-    test_browser.py flask PYTHON         start examples/flask/app.py with PYTHON (a venv with
-                                         pylon_idv), check its page with normal and hostile users
-    test_browser.py page URL EMAIL NAME  check one live page (the nginx test calls this)
+    test_browser.py flask PYTHON          start examples/flask/app.py with PYTHON (a venv with
+                                          pylon_idv), check its pages with normal, hostile and
+                                          anonymous users, and the CSP controls
+    test_browser.py pages BASE APP_ID EMAIL NAME
+                                          check the three pages of a live server (the nginx
+                                          test calls this); EMAIL "-" for a visitor
 
-The secret is taken from PYLON_IDENTITY_SECRET; the expected hash is computed here with the
-standard library (the reference snippet), not with pylon_idv. Hostile values must stay inert:
-the page must not run them (window.__pwned stays undefined) and chat_settings must give them
-back exactly. Servers listen on 127.0.0.1 only and are stopped on exit.
+The three pages, each in its own CSP mode:
+  BASE/         script-src 'self' https://widget.usepylon.com (Pylon's documented policy),
+                chat_settings_data + pylon-chat.js from the same origin
+  BASE/nonce    script-src 'nonce-N', chat_settings_script(nonce=N) + widget_script(nonce=N)
+  BASE/inline   no policy, chat_settings_script + widget_script
+In each: the header is what the mode says; chat_settings is exactly the user's (email_hash
+computed here with the standard library, the reference snippet); the widget's <script> for the
+app id is in the DOM exactly once (the network to widget.usepylon.com is closed here: its src
+is checked, not that it loaded) and carries the page's nonce under the nonce policy;
+window.Pylon is the command queue; no CSP violation was reported; and hostile values stay inert
+(window.__pwned stays undefined). Controls prove the policy is enforced: the inline page served
+under Pylon's policy must NOT get its settings (and a violation is reported), and so must a
+nonce page whose header holds another nonce. Servers listen on 127.0.0.1 only, stopped on exit.
 """
 import hashlib
 import hmac
+import http.server
+import json
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -23,6 +39,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser import Browser, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+WIDGET = "https://widget.usepylon.com/widget/"
+PYLON_POLICY = "script-src 'self' https://widget.usepylon.com"
 
 USERS = [
     ("jane@example.com", "Jane Doe"),
@@ -31,10 +49,25 @@ USERS = [
      "</script><script>window.__pwned=2</script>"),
     ("x@example.com", "<!-- <script>window.__pwned=3</script> -->"),
     ("y@example.com", "line\u2028sep\u2029para \\ \" ' & < > `${window.__pwned=4}`"),
+    (None, "</script><script>window.__pwned=5</script>"),          # a visitor: no name
 ]
 
-EXPR = ("JSON.stringify({s: window.pylon && window.pylon.chat_settings, "
-        "pwned: typeof window.__pwned})")
+# Before any script of the page: record CSP violations.
+BEFORE = ("window.__csp = [];document.addEventListener('securitypolicyviolation', function (e) {"
+          "window.__csp.push(e.violatedDirective + ' ' + (e.blockedURI || 'inline'));});")
+
+EXPR = """JSON.stringify({
+  s: window.pylon && window.pylon.chat_settings,
+  pwned: typeof window.__pwned,
+  csp: window.__csp,
+  widgets: Array.prototype.map.call(document.querySelectorAll('script[src]'), function (e) {
+    return {src: e.src, nonce: e.nonce || '', async: e.async};
+  }),
+  inlineNonce: (function () { var s = document.querySelector('script[nonce]');
+                             return s ? s.nonce : ''; })(),
+  queue: typeof window.Pylon === 'function' && Array.isArray(window.Pylon.q) &&
+         (window.Pylon('show'), window.Pylon.q.length === 1 && window.Pylon.q[0][0] === 'show')
+})"""
 
 checks = 0
 failures = 0
@@ -55,16 +88,100 @@ def expected_hash(email):
     return hmac.new(bytes.fromhex(secret.strip()), email.encode(), hashlib.sha256).hexdigest()
 
 
-def check_page(browser, url, email, name, label):
-    import json
-    raw = browser.evaluate(url, EXPR)
-    got = json.loads(raw)
-    s = got["s"] or {}
+def expected_settings(app_id, email, name):
+    """A signed-in user: app_id, email, email_hash, name; a visitor (the examples know no
+    name for one): app_id only."""
+    if email is None:
+        return {"app_id": app_id}
+    return {"app_id": app_id, "email": email, "email_hash": expected_hash(email), "name": name}
+
+
+def header(url, name):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return r.headers.get(name)
+
+
+def check_live(browser, url, want, label, mode):
+    got = json.loads(browser.evaluate(url, EXPR, before=BEFORE))
     check(got["pwned"] == "undefined", "%s: hostile values stay inert" % label)
-    check(s.get("email") == email, "%s: chat_settings.email round-trips" % label)
-    check(s.get("name") == name, "%s: chat_settings.name round-trips" % label)
-    check(s.get("email_hash") == expected_hash(email),
-          "%s: chat_settings.email_hash is the reference hash" % label)
+    check(got.get("s") == want, "%s: window.pylon.chat_settings is the user's, hash = reference"
+          % label)
+    if got.get("s") != want:
+        print("     got  %r\n     want %r" % (got.get("s"), want))
+    check(got["csp"] == [], "%s: no CSP violation (%s)" % (label, got["csp"]))
+    widget = WIDGET + want["app_id"]
+    mine = [w for w in got["widgets"] if w["src"] == widget]
+    check(len(mine) == 1 and mine[0]["async"],
+          "%s: the widget's <script src=%s> is in the DOM once" % (label, widget))
+    others = [w["src"] for w in got["widgets"] if w["src"] != widget]
+    want_others = [url.split("/", 3)[0] + "//" + url.split("/", 3)[2] + "/pylon-chat.js"] \
+        if mode == "/" else []
+    check(others == want_others, "%s: other scripts with src: %s" % (label, others))
+    check(got["queue"], "%s: window.Pylon is the command queue (Pylon('show') is queued)" % label)
+    if mode == "/nonce":
+        check(got["inlineNonce"] != "" and mine and mine[0]["nonce"] == got["inlineNonce"],
+              "%s: the widget's element carries the page's nonce" % label)
+    return got
+
+
+def check_pages(browser, base, app_id, email, name, label):
+    """The three pages of one server for one user."""
+    want = expected_settings(app_id, email, name)
+    for mode in ("/", "/nonce", "/inline"):
+        url = base + mode
+        csp = header(url, "Content-Security-Policy")
+        if mode == "/":
+            check(csp == PYLON_POLICY, "%s %s: CSP is exactly Pylon's: %s" % (label, mode, csp))
+        elif mode == "/nonce":
+            check(csp is not None and csp.startswith("script-src 'nonce-") and csp.endswith("'")
+                  and " " not in csp[len("script-src "):],
+                  "%s %s: CSP is a nonce policy only: %s" % (label, mode, csp))
+        else:
+            check(csp is None, "%s %s: no CSP" % (label, mode))
+        check_live(browser, url, want, "%s %s" % (label, mode), mode)
+
+
+class _Replay(http.server.BaseHTTPRequestHandler):
+    """Serves one fixed page with a given CSP: the controls."""
+    body = b""
+    csp = ""
+
+    def do_GET(self):
+        self.send_response(200)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.send_header("Content-Security-Policy", self.csp)
+        self.end_headers()
+        self.wfile.write(self.body)
+
+    def log_message(self, *a):
+        pass
+
+
+def controls(browser, base, label):
+    """The policies are real: what they must block is blocked, in this very browser."""
+    with urllib.request.urlopen(base + "/inline", timeout=10) as r:
+        inline = r.read()
+    with urllib.request.urlopen(base + "/nonce", timeout=10) as r:
+        nonced = r.read()
+    for body, csp, what in [
+        (inline, PYLON_POLICY, "the inline page under Pylon's policy"),
+        (nonced, "script-src 'nonce-not-the-page-nonce'", "a nonce page under another nonce"),
+    ]:
+        port = free_port()
+        handler = type("H", (_Replay,), {"body": body, "csp": csp})
+        srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), handler)
+        srv.daemon_threads = True           # an idle preconnection must not block the page
+        t = threading.Thread(target=srv.serve_forever, daemon=True)
+        t.start()
+        try:
+            got = json.loads(browser.evaluate("http://127.0.0.1:%d/" % port, EXPR,
+                                              before=BEFORE))
+        finally:
+            srv.shutdown()
+            srv.server_close()
+        check(got.get("s") is None and not got["queue"] and len(got["csp"]) >= 2
+              and not any(w["src"].startswith(WIDGET) for w in got["widgets"]),
+              "%s control: %s is blocked (%s)" % (label, what, got["csp"]))
 
 
 def wait_http(url, proc, seconds=20):
@@ -82,16 +199,23 @@ def wait_http(url, proc, seconds=20):
 
 def flask(python):
     app = os.path.join(ROOT, "examples", "flask", "app.py")
+    app_id = "flask-demo_1"
     with Browser() as browser:
         for i, (email, name) in enumerate(USERS):
             port = free_port()
-            env = dict(os.environ, PYLON_DEMO_EMAIL=email, PYLON_DEMO_NAME=name)
+            env = dict(os.environ, PYLON_DEMO_NAME=name, PYLON_APP_ID=app_id)
+            if email is None:
+                env["PYLON_DEMO_ANONYMOUS"] = "1"
+            else:
+                env["PYLON_DEMO_EMAIL"] = email
             proc = subprocess.Popen([python, app, "--port", str(port)], env=env,
                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             try:
-                url = "http://127.0.0.1:%d/" % port
-                wait_http(url, proc)
-                check_page(browser, url, email, name, "flask user %d" % i)
+                base = "http://127.0.0.1:%d" % port
+                wait_http(base + "/", proc)
+                check_pages(browser, base, app_id, email, name, "flask user %d" % i)
+                if i == 0:
+                    controls(browser, base, "flask")
             finally:
                 proc.terminate()
                 try:
@@ -104,11 +228,16 @@ def flask(python):
 
 
 def main():
+    import faulthandler
+    faulthandler.dump_traceback_later(240, exit=True)     # bounded: a stack, never a hang
     if len(sys.argv) >= 3 and sys.argv[1] == "flask":
         flask(sys.argv[2])
-    elif len(sys.argv) == 5 and sys.argv[1] == "page":
+    elif len(sys.argv) == 6 and sys.argv[1] == "pages":
+        base, app_id, email, name = sys.argv[2:6]
+        email = None if email == "-" else email
         with Browser() as browser:
-            check_page(browser, sys.argv[2], sys.argv[3], sys.argv[4], "page " + sys.argv[2])
+            check_pages(browser, base.rstrip("/"), app_id, email, name, "pages " + base)
+            controls(browser, base.rstrip("/"), "pages " + base)
     else:
         sys.exit(__doc__)
     print("test_browser: %d checks, %d failed" % (checks, failures))

@@ -74,7 +74,11 @@ free_port() {
 port=$(free_port); tport=$(free_port)
 while [ "$tport" = "$port" ]; do tport=$(free_port); done
 
-# The example, with the port, the module path and one include (the test-only server).
+# The rock's Lua tree beside the module (pylon-chat.js: <tree>/share/lua/5.1/pylon_idv/static).
+share_dir=$(cd "$cpath_dir/../../.." && pwd)/share/lua/5.1
+[ -f "$share_dir/pylon_idv/static/pylon-chat.js" ] || { echo "test_nginx: no pylon-chat.js under $share_dir" >&2; exit 2; }
+
+# The example, with the port, the module paths and one include (the test-only server).
 conf=$prefix/nginx.conf
 # (the example runs in the foreground with its log on stderr: here a daemon with log files)
 sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
@@ -82,11 +86,13 @@ sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
     -e "s|^daemon off;|daemon on;|" \
     -e "s|^pid .*|pid logs/nginx.pid;|" \
     -e "s|^error_log stderr |error_log logs/error.log |" \
+    -e "s|^\( *lua_package_path\) .*|\1 '$share_dir/?.lua;;';|" \
     "$root/examples/openresty/nginx.conf" > "$conf"
 mkdir -p "$prefix/build/openresty/temp"          # the example's temp paths, under this prefix
 grep -q "listen 127.0.0.1:$port;" "$conf" && grep -q "lua_package_cpath '$cpath_dir/" "$conf" \
   && grep -q "^daemon on;" "$conf" && grep -q "^pid logs/nginx.pid;" "$conf" \
   && grep -q "^error_log logs/error.log " "$conf" \
+  && grep -q "lua_package_path '$share_dir/" "$conf" \
   || { echo "test_nginx: could not adapt the example config" >&2; exit 1; }
 # close of the http block is the file's last '}': put the include just before it
 last=$(grep -n '^}' "$conf" | tail -n 1 | cut -d: -f1)
@@ -185,20 +191,26 @@ echo "nginx $("$nginx" -v 2>&1 | sed 's/.*\///') on 127.0.0.1:$port (test server
 # The chat_settings <script>: exactly one script element and one "</script" in the page, the
 # JSON between them valid and giving back what the config holds; email_hash = HMAC of the email
 # bytes (computed here by Python's hmac: an independent oracle). Prints "ok ..." or "FAIL ...".
-check_page() {  # FILE EMAIL NAME   (EMAIL and NAME as bytes, passed through the environment)
-  PAGE_EMAIL=$2 PAGE_NAME=$3 PAGE_SECRET=$SECRET python3 - "$1" <<'PY'
+check_page() {  # FILE EMAIL NAME [MODE]  (EMAIL and NAME as bytes, passed through the environment;
+                #                        MODE: / the data element (default), /inline the script)
+  PAGE_EMAIL=$2 PAGE_NAME=$3 PAGE_SECRET=$SECRET PAGE_MODE=${4:-/} python3 - "$1" <<'PY'
 import hashlib, hmac, json, os, sys
 page = open(sys.argv[1], "rb").read()
 env = os.environb
 email, name = env[b"PAGE_EMAIL"], env[b"PAGE_NAME"]
 secret = bytes.fromhex(env[b"PAGE_SECRET"].decode().strip())
-head = b"<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
-tail = b";</script>"
+if env[b"PAGE_MODE"] == b"/":
+    head = b'<script type="application/json" id="pylon-chat-settings">'
+    tail = b"</script>"
+else:
+    head = b"<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
+    tail = b";</script>"
 low = page.lower()
 problems = []
-if low.count(b"<script") != 1: problems.append("%d <script in the page" % low.count(b"<script"))
-if low.count(b"</script") != 1: problems.append("%d </script in the page" % low.count(b"</script"))
-if low.count(b"<!--") != 1: problems.append("%d <!-- in the page (1 expected: the widget note)" % low.count(b"<!--"))
+# two scripts: the settings and the loader (pylon-chat.js, or widget_script)
+if low.count(b"<script") != 2: problems.append("%d <script in the page" % low.count(b"<script"))
+if low.count(b"</script") != 2: problems.append("%d </script in the page" % low.count(b"</script"))
+if low.count(b"<!--") != 0: problems.append("%d <!-- in the page" % low.count(b"<!--"))
 start = page.find(head)
 end = page.find(tail, start)
 if start < 0 or end < 0:
@@ -227,7 +239,19 @@ PY
 code=$(get "http://127.0.0.1:$port/")
 expect_eq "GET / status" "$code" 200
 res=$(check_page "$prefix/body" "jane@example.com" "Jane Doe")
-expect_eq "page: one chat_settings script, JSON = app_id, email, name, email_hash (the vector's)" "$res" ok
+expect_eq "page /: the data element + pylon-chat.js, JSON = app_id, email, name, email_hash (the vector's)" "$res" ok
+code=$(get "http://127.0.0.1:$port/inline")
+res=$(check_page "$prefix/body" "jane@example.com" "Jane Doe" /inline)
+expect_eq "page /inline: chat_settings_script + widget_script, the same JSON" "$code $res" "200 ok"
+code=$(get "http://127.0.0.1:$port/pylon-chat.js")
+if [ "$code" = 200 ] && cmp -s "$prefix/body" "$share_dir/pylon_idv/static/pylon-chat.js"; then
+  ok "GET /pylon-chat.js: the rock's file, from this origin"
+else
+  fail "GET /pylon-chat.js: $code"
+fi
+csp=$(curl -sS -D - -o /dev/null "http://127.0.0.1:$port/" | tr -d '\r' | sed -n 's/^Content-Security-Policy: //Ip')
+expect_eq "page /: Pylon's policy in the header" "$csp" "script-src 'self' https://widget.usepylon.com"
+code=$(get "http://127.0.0.1:$port/")
 grep -q "\"email_hash\":\"$JANE_HASH\"" "$prefix/body" && ok "page email_hash is the vector's hash for jane@example.com" \
   || fail "page email_hash: $(cat "$prefix/body")"
 if grep -q "$SECRET" "$prefix/body"; then fail "page shows the secret"; else ok "page does not show the secret"; fi
@@ -381,11 +405,22 @@ expect_eq "hostile name and email: one </script>, no new comment, JSON gives the
 # python3 (python3-websocket). BROWSER_TEST=0 leaves it out, for a machine without chromium.
 if [ "${BROWSER_TEST:-1}" != 0 ]; then
   if PYLON_IDENTITY_SECRET="$SECRET" "${DEBIAN_PYTHON:-/usr/bin/python3}" \
-       "$root/tests/integration/test_browser.py" page \
-       "http://127.0.0.1:$port/" "$hostile_email" "$hostile_name" > "$prefix/browser.txt" 2>&1; then
-    ok "hostile page in headless Chromium: $(tail -n 1 "$prefix/browser.txt")"
+       "$root/tests/integration/test_browser.py" pages \
+       "http://127.0.0.1:$port" YOUR_APP_ID "$hostile_email" "$hostile_name" > "$prefix/browser.txt" 2>&1; then
+    ok "hostile user, the three CSP pages (/, /nonce, /inline) in headless Chromium: $(tail -n 1 "$prefix/browser.txt")"
   else
-    fail "hostile page in headless Chromium: $(cat "$prefix/browser.txt")"
+    fail "hostile user, the three CSP pages in headless Chromium: $(cat "$prefix/browser.txt")"
+  fi
+  # a visitor who is not logged in: the same pages, email nil
+  stop_nginx
+  PYLON_IDENTITY_SECRET="$SECRET" PYLON_DEMO_ANONYMOUS=1 start_nginx
+  wait_ready
+  if PYLON_IDENTITY_SECRET="$SECRET" "${DEBIAN_PYTHON:-/usr/bin/python3}" \
+       "$root/tests/integration/test_browser.py" pages \
+       "http://127.0.0.1:$port" YOUR_APP_ID - - > "$prefix/browser.txt" 2>&1; then
+    ok "visitor, the three CSP pages in headless Chromium: $(tail -n 1 "$prefix/browser.txt")"
+  else
+    fail "visitor, the three CSP pages in headless Chromium: $(cat "$prefix/browser.txt")"
   fi
 fi
 

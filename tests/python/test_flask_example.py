@@ -1,5 +1,7 @@
-"""examples/flask/app.py through Flask's test client (and once for real, on 127.0.0.1): the
-page's one <script> sets the right hash, and hostile names and emails stay inert."""
+"""examples/flask/app.py through Flask's test client (and once for real, on 127.0.0.1): each
+of its three pages (/: Pylon's policy with chat_settings_data + pylon-chat.js; /nonce; /inline)
+gives the right settings, with the right Content-Security-Policy, and hostile names and emails
+stay inert. The same pages in headless Chromium: tests/integration/test_browser.py."""
 
 import hashlib
 import hmac
@@ -50,15 +52,62 @@ def ref(email):
     return hmac.new(bytes.fromhex(SECRET), email.encode(), hashlib.sha256).hexdigest()
 
 
-def settings_of(html):
-    """The chat settings the page's script sets; checks it is the page's only script."""
+DATA = '<script type="application/json" id="pylon-chat-settings">'
+WIDGET = 'https://widget.usepylon.com/widget/'
+
+
+def settings_of(html, mode="/"):
+    """The chat settings of a page, checking that its scripts are exactly the expected two:
+    the settings (data element or inline script) and the loader (pylon-chat.js or inline)."""
     low = html.lower()
-    assert low.count("<script") == 1 and low.count("</script") == 1, html
-    m = re.search(r"<script>(.*?)</script>", html, re.S)
-    assert m and m.group(0).startswith(HEAD)
-    body = m.group(0)[len(HEAD):-len(";</script>")]
+    assert low.count("<script") == 2 and low.count("</script") == 2, html
+    nonce = re.search(r'<script nonce="([^"]+)">', html)
+    if mode == "/":
+        m = re.search(re.escape(DATA) + r"(.*?)</script>", html, re.S)
+        assert m and '<script src="/pylon-chat.js" defer></script>' in html
+        body = m.group(1)
+    else:
+        head = HEAD if mode == "/inline" else HEAD.replace("<script>", '<script nonce="%s">'
+                                                           % nonce.group(1))
+        m = re.search(re.escape(head) + r"(.*?);</script>", html, re.S)
+        assert m, html
+        body = m.group(1)
+        assert html.count(WIDGET) == 1
     assert not re.search("[<>&\u2028\u2029]", body)
     return json.loads(body)
+
+
+@pytest.mark.parametrize("mode,csp", [("/", "script-src 'self' https://widget.usepylon.com"),
+                                      ("/nonce", "script-src 'nonce-"), ("/inline", None)])
+def test_three_pages_and_their_policies(mode, csp):
+    app = example.create_app(SECRET, email="jane@example.com", name="</script>", app_id="my-app")
+    c = app.test_client()
+    r = c.get(mode)
+    html = r.get_data(as_text=True)
+    s = settings_of(html, mode)
+    assert s == {"app_id": "my-app", "email": "jane@example.com",
+                 "email_hash": ref("jane@example.com"), "name": "</script>"}
+    got = r.headers.get("Content-Security-Policy")
+    if csp is None:
+        assert got is None
+    elif mode == "/nonce":
+        nonce = re.search(r'<script nonce="([^"]+)">', html).group(1)
+        assert got == "script-src 'nonce-%s'" % nonce and html.count(nonce) == 2
+        assert nonce not in c.get(mode).get_data(as_text=True)      # fresh per response
+    else:
+        assert got == csp
+    js = c.get("/pylon-chat.js")
+    assert js.status_code == 200 and js.mimetype == "text/javascript"
+    with open(os.path.join(pylon_idv.static_path(), "pylon-chat.js"), "rb") as f:
+        assert js.data == f.read()
+
+
+@pytest.mark.parametrize("mode", ["/", "/nonce", "/inline"])
+def test_anonymous_visitor_same_template(mode):
+    app = example.create_app(SECRET, app_id="my-app", anonymous=True)
+    html = app.test_client().get(mode).get_data(as_text=True)
+    assert settings_of(html, mode) == {"app_id": "my-app"}
+    assert "Not signed in" in html
 
 
 @pytest.mark.parametrize("email,name", USERS)
@@ -72,6 +121,8 @@ def test_page_sets_the_right_hash_and_hostile_values_stay_inert(email, name):
     s = settings_of(html)
     assert s == {"app_id": "my-app", "email": email, "email_hash": ref(email), "name": name}
     assert list(s) == ["app_id", "email", "email_hash", "name"]
+    for mode in ("/nonce", "/inline"):
+        assert settings_of(app.test_client().get(mode).get_data(as_text=True), mode) == s
     # The visible text is HTML-escaped by Jinja: no markup of the user's reaches the page.
     assert "<img" not in html and "<!-- <script" not in html
     assert SECRET not in html
