@@ -175,7 +175,7 @@ extension = Extension(
 
 setup(
     version=read_version(),
-    packages=["pylon_idv"],
+    packages=["pylon_idv", "pylon_idv.django", "pylon_idv.django.templatetags"],
     package_dir={"pylon_idv": os.path.join("bindings", "python", "pylon_idv")},
     package_data={"pylon_idv": ["py.typed", "__init__.pyi"]},
     ext_modules=[extension],
