@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# run.sh -- the OpenResty proxy example, from a checkout: builds the LuaJIT module if needed
+# (scripts/test-lua.sh, build only), starts demo_services.py (the app on 127.0.0.1:9000, the
+# auth stand-in on :4180) and nginx on http://127.0.0.1:8080/ in the foreground (Ctrl-C stops
+# both). A secret is generated when PYLON_IDENTITY_SECRET is not set.
+#   examples/openresty-proxy/run.sh
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+prefix=$root/build/openresty-proxy
+if [ ! -f build/lua/luajit/lib/lua/5.1/pylon_idv.so ]; then
+  LUA_VERSIONS=luajit BUILD_ONLY=1 NGINX_TEST=0 CMAKE_TEST=0 VALGRIND_TEST=0 scripts/test-lua.sh build
+fi
+if [ -z "${PYLON_IDENTITY_SECRET:-}" ]; then
+  PYLON_IDENTITY_SECRET=$(openssl rand -hex 32)
+  echo "run.sh: PYLON_IDENTITY_SECRET not set: using a new random one"
+fi
+export PYLON_IDENTITY_SECRET
+export PYLON_CHAT_JS=${PYLON_CHAT_JS:-$root/bindings/python/pylon_idv/static/pylon-chat.js}
+mkdir -p "$prefix/logs" "$prefix/temp"
+python3 examples/openresty-proxy/demo_services.py &
+services=$!
+trap 'kill $services 2>/dev/null || true' EXIT
+echo "open http://127.0.0.1:8080/ -- sign in: http://127.0.0.1:8080/oauth2/sign_in?user=jane"
+nginx -p "$prefix/" -c "$root/examples/openresty-proxy/nginx.conf" -e "$prefix/logs/startup.log" -g 'daemon off;'
