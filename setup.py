@@ -177,7 +177,7 @@ setup(
     version=read_version(),
     packages=["pylon_idv", "pylon_idv.django", "pylon_idv.django.templatetags"],
     package_dir={"pylon_idv": os.path.join("bindings", "python", "pylon_idv")},
-    package_data={"pylon_idv": ["py.typed", "__init__.pyi"]},
+    package_data={"pylon_idv": ["py.typed", "__init__.pyi", "static/pylon-chat.js"]},
     ext_modules=[extension],
     cmdclass={"build_ext": BuildExt, **wheel_command()},
     options={

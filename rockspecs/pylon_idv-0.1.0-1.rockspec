@@ -37,11 +37,19 @@ build = {
             "core/src/hmac.c",
             "core/src/pylon_idv.c",
             "core/src/script.c",
+            "core/src/settings.c",
          },
          defines = { "PYLON_IDV_EMBED" },   -- the core's API stays private to the module
          incdirs = { "core/include", "core/src", "$(OPENSSL_INCDIR)" },
          libdirs = { "$(OPENSSL_LIBDIR)" },
          libraries = { "crypto", "pthread" },
+      },
+   },
+   -- pylon-chat.js (one source file, also in the Python wheel), installed beside the Lua
+   -- modules: <tree>/share/lua/<version>/pylon_idv/static/pylon-chat.js
+   install = {
+      lua = {
+         ["pylon_idv.static.pylon-chat"] = "bindings/python/pylon_idv/static/pylon-chat.js",
       },
    },
 }

@@ -40,6 +40,7 @@ summary=()
 copy_sources() {
   rm -rf "$1"; mkdir -p "$1"
   tar cf - core/include core/src bindings/lua/pylon_idv.c pylon_idv-scm-1.rockspec rockspecs \
+    bindings/python/pylon_idv/static/pylon-chat.js \
     | tar xf - -C "$1"
 }
 
@@ -84,6 +85,8 @@ for v in $versions; do
   fi
   so=$tree/lib/lua/$abi/pylon_idv.so
   [ -f "$so" ] || { echo "test-lua: $so not built" >&2; failed+=("$v:build"); continue; }
+  js=$tree/share/lua/$abi/pylon_idv/static/pylon-chat.js
+  cmp -s "$js" bindings/python/pylon_idv/static/pylon-chat.js || { echo "test-lua: $js not installed" >&2; failed+=("$v:pylon-chat.js"); }
   grep -q -- "-I[^ ]*luajit" "$log" || [ "$v" != luajit ] || { echo "test-lua: LuaJIT build did not use LuaJIT headers" >&2; failed+=("$v:build"); }
   [ "${BUILD_ONLY:-0}" = 0 ] || continue
 

@@ -12,9 +12,9 @@
  *   - verify returns true/false; a missing or malformed hash is simply not a match.
  * Messages never contain any part of a secret.
  *
- * Also the two integration helpers of issue 7: idv.diagnose (a developer tool, never for a
- * request path) and idv.chat_settings_script (the page's <script>, escaped by the core's
- * pi_json_script_string, the one escaper every binding shares).
+ * Also idv.diagnose (a developer tool, never for a request path) and the page functions
+ * (idv.chat_settings_json, _script, _data, idv.widget_script): translations over the core's
+ * one settings builder (settings.c), which Python uses too, so both print the same bytes.
  */
 #include <math.h>
 #include <stddef.h>
@@ -28,7 +28,7 @@
 #include "lauxlib.h"
 
 #include "pylon_idv.h"
-#include "internal.h"           /* pi_error_message, pi_json_script_string */
+#include "internal.h"           /* pi_error_message, the page builder (pi_page_*) */
 
 #define PI_SIGNER_MT "pylon_idv.signer"
 
@@ -325,62 +325,30 @@ static int l_diagnose(lua_State *L)
     return 2;
 }
 
-/* ------------------------------------------------------- chat_settings_script */
+/* ------------------------------------------------------------------------ the page */
+/*
+ * idv.chat_settings_json / _script / _data (email, secret_or_signer, fields [, opts]) and
+ * idv.widget_script(app_id [, opts]): a translation of the arguments into the core's input
+ * (pi_page: app_id, email or NULL, nonce, an array of typed fields), then the one builder
+ * (settings.c, shared with Python): every check, then the hash, then the text.
+ *
+ * email nil is a visitor who is not logged in. fields is a table read raw (no __pairs or
+ * __index) with string keys; fields.app_id is the widget's app id; values are strings,
+ * booleans and numbers (Lua 5.3+ integers must be within +-(2^53 - 1); floats, and every
+ * number of 5.1/LuaJIT, must be finite). opts.nonce (script, widget) is the CSP nonce.
+ * Programming errors raise (types, reserved names, __proto__, app_id, nonce); bad data (a
+ * bad secret, invalid UTF-8, an integer out of range, NaN) returns nil, err.
+ *
+ * Strings are read in place. Every Lua allocation (which may run a finalizer, which may
+ * change the table) happens before the pointers into the table are taken: pass 1 checks the
+ * types and bounds the output, then both blocks are allocated, then pass 2 collects.
+ */
 
-#define PI_SCRIPT_HEAD "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = {"
-#define PI_SCRIPT_TAIL "};</script>"
-#define PI_NUMBER_SIZE 48       /* "%.17g" of a double, or a 64-bit integer, with room */
-
-typedef struct pi_field {
-    const char *key, *str;      /* str: a string value; strings stay anchored (args, table) */
-    size_t key_len, str_len;
-    int type;                   /* LUA_TSTRING, LUA_TNUMBER, LUA_TBOOLEAN */
-    int boolean, is_int;
-    lua_Number num;
-#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
-    lua_Integer integer;
-#endif
-} pi_field;
-
-static int field_cmp(const void *a, const void *b)
+/* Add n to *total; raise rather than wrap around. */
+static void add_size(lua_State *L, size_t *total, size_t n)
 {
-    const pi_field *x = (const pi_field *)a, *y = (const pi_field *)b;
-    size_t n = x->key_len < y->key_len ? x->key_len : y->key_len;
-    int c = memcmp(x->key, y->key, n);
-    if (c != 0) return c;
-    return (x->key_len > y->key_len) - (x->key_len < y->key_len);
-}
-
-/* A JSON number: integers as integers, floats by "%.17g" (exact round trip). Whatever the
- * C locale's decimal point is, the output has '.'. */
-static size_t put_number(char *out, const pi_field *f)
-{
-    char tmp[PI_NUMBER_SIZE];
-    size_t i, o = 0;
-    int n;
-#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
-    if (f->is_int)
-        n = snprintf(tmp, sizeof tmp, LUA_INTEGER_FMT, (LUAI_UACINT)f->integer);
-    else
-#endif
-        n = snprintf(tmp, sizeof tmp, "%.17g", (double)f->num);
-    if (n < 0 || (size_t)n >= sizeof tmp) n = 0;
-    for (i = 0; i < (size_t)n; i++) {
-        char c = tmp[i];
-        if ((c >= '0' && c <= '9') || c == '-' || c == '+' || c == 'e' || c == 'E')
-            out[o++] = c;
-        else if (o == 0 || out[o - 1] != '.')
-            out[o++] = '.';                    /* a locale's decimal point, of any length */
-    }
-    if (o == 0) out[o++] = '0';
-    return o;
-}
-
-/* Add `need` to *total, raising rather than wrapping around. */
-static void add_size(lua_State *L, size_t *total, size_t need)
-{
-    if (need > SIZE_MAX - *total) luaL_error(L, "pylon_idv: chat settings too large");
-    *total += need;
+    if (n > SIZE_MAX - *total) luaL_error(L, "pylon_idv: chat settings too large");
+    *total += n;
 }
 
 static size_t json_size(lua_State *L, size_t n)
@@ -389,58 +357,87 @@ static size_t json_size(lua_State *L, size_t n)
     return PI_JSON_SCRIPT_SIZE(n);
 }
 
-/* Is the string key[0..len) the C string name? (Keys may hold NUL bytes.) */
-static int key_is(const char *key, size_t len, const char *name)
+#define PI_PAGE_OVERHEAD 512        /* every fixed text of the four outputs, with room */
+
+/* opts.nonce: a string or nil; any other key in opts is a mistake, raised. */
+static const char *opt_nonce(lua_State *L, int arg, size_t *len, const char *fname)
 {
-    return len == strlen(name) && memcmp(key, name, len) == 0;
+    const char *nonce = NULL;
+    *len = 0;
+    if (lua_isnoneornil(L, arg)) return NULL;
+    luaL_checktype(L, arg, LUA_TTABLE);
+    lua_pushnil(L);
+    while (lua_next(L, arg) != 0) {
+        if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "nonce") != 0)
+            luaL_error(L, "bad argument #%d to '%s' (unknown option; the only one is nonce)",
+                       arg, fname);
+        lua_pop(L, 1);
+    }
+    lua_getfield(L, arg, "nonce");        /* checked raw above: no metamethod ran */
+    if (lua_type(L, -1) == LUA_TSTRING) nonce = lua_tolstring(L, -1, len);
+    else if (!lua_isnil(L, -1))
+        luaL_error(L, "bad argument #%d to '%s' (nonce: string expected, got %s)", arg, fname,
+                   luaL_typename(L, -1));
+    lua_pop(L, 1);                        /* the string stays anchored by opts */
+    return nonce;
 }
 
-/* The bytes a field takes in the output, its NUL slot included (see PI_JSON_SCRIPT_SIZE). */
-static size_t field_size(lua_State *L, size_t key_len, int type, size_t str_len)
+/* Raise (programming error) or push nil, err (bad data) for a failed check. */
+static int page_error(lua_State *L, const pi_page_error *err)
 {
-    size_t total = 0;
-    add_size(L, &total, json_size(L, key_len));
-    add_size(L, &total, 2);                                       /* ':' and ',' */
-    add_size(L, &total, type == LUA_TSTRING ? json_size(L, str_len) : PI_NUMBER_SIZE);
-    return total;
+    char msg[PI_PAGE_MESSAGE_SIZE];
+    pi_page_message(msg, sizeof msg, err);
+    if (err->rule == PI_PAGE_ESECRET) {
+        lua_pushnil(L);
+        lua_pushstring(L, msg);               /* "pylon_idv: invalid secret: ..." */
+        return 2;
+    }
+    if (pi_page_rule_flags(err->rule) & PI_PAGE_RAISES) {
+        lua_pushfstring(L, "pylon_idv: %s", msg);     /* the same text wherever it is called */
+        return lua_error(L);
+    }
+    lua_pushnil(L);
+    lua_pushfstring(L, "pylon_idv: %s", msg);
+    return 2;
 }
 
-/* idv.chat_settings_script(email, secret_or_signer, fields) -> "<script>...</script>" | nil, err
- *
- * fields: a table with string keys and string, number or boolean values, read raw (no
- * __pairs/__index); `app_id` is required (a non-empty string); `email` and `email_hash` are
- * set here and may not be given. Keys come out in byte order, so the output is deterministic
- * (the same as JSON with sorted keys). Wrong types raise; a bad secret returns nil, err.
- *
- * Strings are read in place (pointers into the arguments and the table). Every Lua allocation
- * (which may run a finalizer, which may change the table) happens before the pointers are
- * taken; the second pass checks the table still agrees with the first. */
-static int l_chat_settings_script(lua_State *L)
+static int field_type_error(lua_State *L, const char *fname, const char *key, size_t key_len,
+                            const char *what)
 {
-    size_t email_len, secret_len = 0, n = 0, total, total2, i, o, len;
-    const char *email = luaL_checklstring(L, 1, &email_len);
-    const char *secret = NULL, *k;
+    char label[96];
+    pi_field_label(label, sizeof label, key, key_len);
+    return luaL_error(L, "bad argument #3 to '%s' (%s: %s, got %s)", fname, label, what,
+                      luaL_typename(L, -1));
+}
+
+static int page_call(lua_State *L, int kind, const char *fname)
+{
+    size_t email_len = 0, secret_len = 0, nonce_len = 0, n = 0, i, total, len;
+    const char *email = NULL, *secret = NULL, *nonce = NULL, *k;
     pi_lsigner *u = (pi_lsigner *)pi_testudata(L, 2, PI_SIGNER_MT);
-    char hash[PYLON_IDV_HASH_HEX_SIZE], small[2048], *out;
-    int have_app_id = 0, rc, vt;
+    int have_app_id = 0, vt;
     pi_field *f;
+    pi_page p;
+    pi_page_error err;
+    char *out;
 
+    if (!lua_isnil(L, 1)) email = luaL_checklstring(L, 1, &email_len);
     if (u != NULL) {
         if (u->signer == NULL) return luaL_error(L, "pylon_idv: attempt to use a closed signer");
-    } else if (lua_type(L, 2) == LUA_TSTRING || lua_type(L, 2) == LUA_TNUMBER) {
-        secret = luaL_checklstring(L, 2, &secret_len);
+    } else if (lua_type(L, 2) == LUA_TSTRING) {
+        secret = lua_tolstring(L, 2, &secret_len);
     } else {
         const char *msg = lua_pushfstring(L, "secret string or " PI_SIGNER_MT " expected, got %s",
                                           luaL_typename(L, 2));
         return luaL_argerror(L, 2, msg);
     }
     luaL_checktype(L, 3, LUA_TTABLE);
-    lua_settop(L, 3);
+    if (kind == PI_PAGE_SCRIPT) nonce = opt_nonce(L, 4, &nonce_len, fname);
+    lua_settop(L, 4);
 
-    /* Pass 1: check every field, count them, size the output. Raises before any work. */
-    total = sizeof PI_SCRIPT_HEAD + sizeof PI_SCRIPT_TAIL;
-    add_size(L, &total, field_size(L, 5, LUA_TSTRING, email_len));
-    add_size(L, &total, field_size(L, 10, LUA_TSTRING, PYLON_IDV_HASH_HEX_LEN));
+    /* Pass 1: types (raised), count, a bound on the output. No pointer kept. */
+    total = PI_PAGE_OVERHEAD + nonce_len;
+    add_size(L, &total, json_size(L, email_len));
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {
         size_t key_len;
@@ -451,105 +448,158 @@ static int l_chat_settings_script(lua_State *L)
             return luaL_argerror(L, 3, msg);
         }
         k = lua_tolstring(L, -2, &key_len);
-        if (key_is(k, key_len, "email") || key_is(k, key_len, "email_hash")) {
-            const char *msg = lua_pushfstring(L, "field '%s' is set by chat_settings_script", k);
-            return luaL_argerror(L, 3, msg);
-        }
         len = 0;
-        if (vt == LUA_TNUMBER) {
-            double x = (double)lua_tonumber(L, -1);
-            if (isnan(x) || isinf(x)) {
-                const char *msg = lua_pushfstring(L, "field '%s' is not a finite number", k);
-                return luaL_argerror(L, 3, msg);
-            }
-        } else if (vt == LUA_TSTRING) {
+        if (key_len == 6 && memcmp(k, "app_id", 6) == 0) {
+            if (vt != LUA_TSTRING) return field_type_error(L, fname, k, key_len, "string expected");
             (void)lua_tolstring(L, -1, &len);
-        } else if (vt != LUA_TBOOLEAN) {
-            const char *msg = lua_pushfstring(L, "field '%s': string, number or boolean "
-                                              "expected, got %s", k, luaL_typename(L, -1));
-            return luaL_argerror(L, 3, msg);
-        }
-        if (key_is(k, key_len, "app_id")) {
-            if (vt != LUA_TSTRING || len == 0)
-                return luaL_argerror(L, 3, "field 'app_id' must be a non-empty string");
             have_app_id = 1;
+            add_size(L, &total, json_size(L, len));
+            lua_pop(L, 1);
+            continue;
         }
-        add_size(L, &total, field_size(L, key_len, vt, len));
+        if (vt == LUA_TSTRING) (void)lua_tolstring(L, -1, &len);
+        else if (vt != LUA_TNUMBER && vt != LUA_TBOOLEAN)
+            return field_type_error(L, fname, k, key_len, "string, number or boolean expected");
+        add_size(L, &total, 2);
+        add_size(L, &total, json_size(L, key_len));
+        add_size(L, &total, vt == LUA_TSTRING ? json_size(L, len) : PI_NUMBER_SIZE);
         n++;
         lua_pop(L, 1);
     }
     if (!have_app_id) return luaL_argerror(L, 3, "field 'app_id' is required");
 
-    /* The hash: a bad secret is data, nil + err, as in sign. */
-    if (u != NULL) {
-        pylon_idv_signer_sign(u->signer, hash, email, email_len);
-        if (hash[0] == '\0') return luaL_error(L, "pylon_idv: signing failed");  /* EVP only */
-    } else {
-        rc = pylon_idv_sign(hash, email, email_len, secret, secret_len);
-        if (rc != PYLON_IDV_OK) return push_error(L, rc, secret, secret_len);
-    }
-
     /* Every allocation now, before any pointer into the table is taken. */
-    n += 2;
-    f = (pi_field *)lua_newuserdata(L, n * sizeof *f);            /* index 4 */
-    out = total <= sizeof small ? small : (char *)lua_newuserdata(L, total);
-    memset(f, 0, n * sizeof *f);
+    f = (pi_field *)lua_newuserdata(L, (n ? n : 1) * sizeof *f);       /* index 5 */
+    out = (char *)lua_newuserdata(L, total);                           /* index 6 */
+    memset(f, 0, (n ? n : 1) * sizeof *f);
+    memset(&p, 0, sizeof p);
+    p.email = email; p.email_len = email_len;
+    p.nonce = nonce; p.nonce_len = nonce_len;
 
-    /* Pass 2: collect (no allocation from here to the final lua_pushlstring), sort by key. */
-    f[0].key = "email"; f[0].key_len = 5; f[0].type = LUA_TSTRING;
-    f[0].str = email; f[0].str_len = email_len;
-    f[1].key = "email_hash"; f[1].key_len = 10; f[1].type = LUA_TSTRING;
-    f[1].str = hash; f[1].str_len = PYLON_IDV_HASH_HEX_LEN;
-    total2 = sizeof PI_SCRIPT_HEAD + sizeof PI_SCRIPT_TAIL
-           + field_size(L, 5, LUA_TSTRING, email_len)
-           + field_size(L, 10, LUA_TSTRING, PYLON_IDV_HASH_HEX_LEN);
-    i = 2;
+    /* Pass 2: collect. */
+    i = 0;
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {
-        pi_field *e = i < n ? &f[i] : NULL;
+        size_t key_len;
         vt = lua_type(L, -1);
-        if (e == NULL || lua_type(L, -2) != LUA_TSTRING
-            || (vt != LUA_TSTRING && vt != LUA_TNUMBER && vt != LUA_TBOOLEAN))
+        if (lua_type(L, -2) != LUA_TSTRING)
             return luaL_error(L, "pylon_idv: fields changed while being read");
-        i++;
-        e->key = lua_tolstring(L, -2, &e->key_len);
-        e->type = vt;
-        if (vt == LUA_TSTRING) e->str = lua_tolstring(L, -1, &e->str_len);
-        else if (vt == LUA_TBOOLEAN) e->boolean = lua_toboolean(L, -1);
-        else {
-#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
-            if (lua_isinteger(L, -1)) { e->is_int = 1; e->integer = lua_tointeger(L, -1); }
-#endif
-            e->num = lua_tonumber(L, -1);
-            if (isnan((double)e->num) || isinf((double)e->num))
-                return luaL_error(L, "pylon_idv: fields changed while being read");
+        k = lua_tolstring(L, -2, &key_len);
+        if (key_len == 6 && memcmp(k, "app_id", 6) == 0 && vt == LUA_TSTRING) {
+            p.app_id = lua_tolstring(L, -1, &p.app_id_len);
+            lua_pop(L, 1);
+            continue;
         }
-        total2 += field_size(L, e->key_len, vt, e->str_len);
+        if (i >= n || (vt != LUA_TSTRING && vt != LUA_TNUMBER && vt != LUA_TBOOLEAN))
+            return luaL_error(L, "pylon_idv: fields changed while being read");
+        f[i].key = k; f[i].key_len = key_len; f[i].index = i;
+        if (vt == LUA_TSTRING) {
+            f[i].type = PI_VALUE_STRING;
+            f[i].str = lua_tolstring(L, -1, &f[i].str_len);
+        } else if (vt == LUA_TBOOLEAN) {
+            f[i].type = PI_VALUE_BOOL;
+            f[i].boolean = lua_toboolean(L, -1);
+        } else {
+#if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
+            if (lua_isinteger(L, -1)) {
+                lua_Integer v = lua_tointeger(L, -1);
+                f[i].type = PI_VALUE_INT;
+                f[i].integer = (long long)v;
+            } else
+#endif
+            {
+                f[i].type = PI_VALUE_FLOAT;
+                f[i].number = (double)lua_tonumber(L, -1);
+            }
+        }
+        i++;
         lua_pop(L, 1);
     }
-    if (i != n || total2 > total) return luaL_error(L, "pylon_idv: fields changed while being read");
-    qsort(f, n, sizeof *f, field_cmp);
+    if (i != n || p.app_id == NULL)
+        return luaL_error(L, "pylon_idv: fields changed while being read");
+    p.fields = f;
+    p.nfields = n;
 
-    /* Write: each piece has its PI_JSON_SCRIPT_SIZE counted, NUL slot included. */
-    memcpy(out, PI_SCRIPT_HEAD, sizeof PI_SCRIPT_HEAD - 1);
-    o = sizeof PI_SCRIPT_HEAD - 1;
-    for (i = 0; i < n; i++) {
-        if (i > 0) out[o++] = ',';
-        o += pi_json_script_string(out + o, f[i].key, f[i].key_len);
-        out[o++] = ':';
-        if (f[i].type == LUA_TSTRING) {
-            o += pi_json_script_string(out + o, f[i].str, f[i].str_len);
-        } else if (f[i].type == LUA_TBOOLEAN) {
-            memcpy(out + o, f[i].boolean ? "true" : "false", f[i].boolean ? 4 : 5);
-            o += f[i].boolean ? 4 : 5;
-        } else {
-            o += put_number(out + o, &f[i]);
+    if (pi_page_prepare(&p, u != NULL ? u->signer : NULL, secret, secret_len, &err) != PI_PAGE_OK)
+        return page_error(L, &err);
+    if (pi_page_size(&p, kind) == 0 || pi_page_size(&p, kind) > total)
+        return luaL_error(L, "pylon_idv: chat settings too large");
+    len = pi_page_render(out, &p, kind);
+    lua_pushlstring(L, out, len);
+    return 1;
+}
+
+/* idv.chat_settings_json(email, secret_or_signer, fields) -> JSON text | nil, err */
+static int l_chat_settings_json(lua_State *L)
+{
+    return page_call(L, PI_PAGE_JSON, "chat_settings_json");
+}
+
+/* idv.chat_settings_script(email, secret_or_signer, fields [, {nonce = N}])
+ * -> "<script [nonce="N"]>window.pylon = ...;</script>" | nil, err */
+static int l_chat_settings_script(lua_State *L)
+{
+    return page_call(L, PI_PAGE_SCRIPT, "chat_settings_script");
+}
+
+/* idv.chat_settings_data(email, secret_or_signer, fields)
+ * -> '<script type="application/json" id="pylon-chat-settings">...</script>' | nil, err */
+static int l_chat_settings_data(lua_State *L)
+{
+    return page_call(L, PI_PAGE_DATA, "chat_settings_data");
+}
+
+/* idv.widget_script(app_id [, {nonce = N}]) -> the loader's <script> (raises on a bad app_id
+ * or nonce: configuration, not data) */
+static int l_widget_script(lua_State *L)
+{
+    size_t app_id_len, nonce_len, size, len;
+    const char *app_id = luaL_checklstring(L, 1, &app_id_len);
+    const char *nonce = opt_nonce(L, 2, &nonce_len, "widget_script");
+    pi_page_error err;
+    char *out;
+
+    if (pi_widget_check(app_id, app_id_len, nonce, nonce_len, &err) != PI_PAGE_OK)
+        return page_error(L, &err);
+    size = pi_widget_size(app_id_len, nonce_len);
+    if (size == 0) return luaL_error(L, "pylon_idv: widget script too large");
+    out = (char *)lua_newuserdata(L, size);
+    len = pi_widget_render(out, app_id, app_id_len, nonce, nonce_len);
+    lua_pushlstring(L, out, len);
+    return 1;
+}
+
+/* idv.static_path() -> the folder holding pylon-chat.js, or nil, err
+ * Where the rock installs it (build.install.lua): beside the Lua modules, so each "?.lua"
+ * template of package.path is tried as <prefix>pylon_idv/static/pylon-chat.js. */
+static int l_static_path(lua_State *L)
+{
+    static const char file[] = "pylon_idv/static/pylon-chat.js";
+    const char *path, *p, *end;
+    lua_getglobal(L, "package");
+    if (!lua_istable(L, -1)) { lua_pushnil(L); lua_pushliteral(L, "pylon_idv: no package table"); return 2; }
+    lua_getfield(L, -1, "path");
+    path = lua_tostring(L, -1);
+    for (p = path; p != NULL && *p != '\0'; p = *end ? end + 1 : end) {
+        size_t n;
+        end = strchr(p, ';');
+        if (end == NULL) end = p + strlen(p);
+        n = (size_t)(end - p);
+        if (n >= 5 && memcmp(end - 5, "?.lua", 5) == 0 && n - 5 + sizeof file < 4096) {
+            char buf[4096];
+            FILE *fp;
+            memcpy(buf, p, n - 5);
+            memcpy(buf + n - 5, file, sizeof file);
+            if ((fp = fopen(buf, "rb")) != NULL) {
+                fclose(fp);
+                lua_pushlstring(L, buf, n - 5 + sizeof file - 1 - strlen("/pylon-chat.js"));
+                return 1;
+            }
         }
     }
-    memcpy(out + o, PI_SCRIPT_TAIL, sizeof PI_SCRIPT_TAIL - 1);
-    o += sizeof PI_SCRIPT_TAIL - 1;
-    lua_pushlstring(L, out, o);
-    return 1;
+    lua_pushnil(L);
+    lua_pushliteral(L, "pylon_idv: pylon-chat.js not found beside the Lua modules (package.path)");
+    return 2;
 }
 
 /* ------------------------------------------------------------------------ module */
@@ -578,7 +628,11 @@ static const luaL_Reg module_functions[] = {
     {"from_key", l_from_key},
     {"generate_secret", l_generate_secret},
     {"diagnose", l_diagnose},
+    {"chat_settings_json", l_chat_settings_json},
     {"chat_settings_script", l_chat_settings_script},
+    {"chat_settings_data", l_chat_settings_data},
+    {"widget_script", l_widget_script},
+    {"static_path", l_static_path},
     {NULL, NULL}
 };
 

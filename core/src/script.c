@@ -4,7 +4,8 @@
  *
  * Escapes the JSON specials (" \ and controls), and also < > & (so "</script>" and "<!--"
  * cannot end or change the script element), U+2028 and U+2029 (line terminators in older
- * JavaScript), and replaces invalid UTF-8 with U+FFFD so the output is always valid JSON.
+ * JavaScript), and replaces invalid UTF-8 with U+FFFD so the output is always valid JSON
+ * (the page builder, settings.c, refuses invalid UTF-8 first: pi_utf8_check).
  */
 #include "internal.h"
 
@@ -34,6 +35,23 @@ static size_t utf8_seq(const unsigned char *s, size_t n, unsigned *cp)
     }
     if (*cp < min || *cp > 0x10ffff || (*cp >= 0xd800 && *cp <= 0xdfff)) return 0;
     return len;
+}
+
+int pi_utf8_check(const char *in, size_t n, size_t *position)
+{
+    const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0, len;
+    unsigned cp;
+    while (i < n) {
+        if (s[i] < 0x80) { i++; continue; }
+        len = utf8_seq(s + i, n - i, &cp);
+        if (len == 0) {
+            if (position != NULL) *position = i;
+            return 0;
+        }
+        i += len;
+    }
+    return 1;
 }
 
 size_t pi_json_script_string(char *out, const char *in, size_t n)

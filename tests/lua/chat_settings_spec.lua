@@ -1,6 +1,7 @@
--- chat_settings_spec.lua -- idv.chat_settings_script(email, secret_or_signer, fields): one
--- <script> element, its JSON escaped by the core's pi_json_script_string. Hostile values must
--- neither close the element nor start a comment, and decoding the JSON gives the values back.
+-- chat_settings_spec.lua -- idv.chat_settings_script / _json / _data (email, secret_or_signer,
+-- fields [, opts]) and idv.widget_script: the core's one settings builder (settings.c) as seen
+-- from Lua. Hostile values must neither close the element nor start a comment, and decoding
+-- the JSON gives the values back. The exact bytes: page_spec.lua (tests/vectors/page.tsv).
 local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = H.idv
 
@@ -126,18 +127,13 @@ local HOSTILE = {
   "&lt;&amp;", "<img src=x onerror=alert(1)>",
   "Zoë 😀 漢字",
 }
--- invalid UTF-8: each bad byte becomes U+FFFD (always valid JSON)
+-- invalid UTF-8: an error (nil, err), never a replacement character: the hash is of the bytes
 local INVALID = {
-  { "\255", FFFD }, { "a\254b", "a" .. FFFD .. "b" },
-  { "\192\175", FFFD .. FFFD },                            -- overlong '/'
-  { "\237\160\128", FFFD .. FFFD .. FFFD },                -- a UTF-16 surrogate
-  { "x\226\128", "x" .. FFFD .. FFFD },                    -- truncated U+2028
-  { "\244\144\128\128", FFFD .. FFFD .. FFFD .. FFFD },    -- above U+10FFFF
-  { "<\255/script>", "<" .. FFFD .. "/script>" },
+  "\255", "a\254b", "\192\175", "\237\160\128", "x\226\128", "\244\144\128\128", "<\255/script>",
 }
 
 describe("idv.chat_settings_script", function()
-  it("sets window.pylon.chat_settings: the fields, email and email_hash", function()
+  it("sets window.pylon.chat_settings: app_id, email, email_hash, then the fields", function()
     local script = idv.chat_settings_script(EMAIL, SECRET, { app_id = "app-123", name = "Jane Doe" })
     assert.are.equal(HEAD .. '{"app_id":"app-123","email":"jane@example.com","email_hash":"' .. HASH ..
                      '","name":"Jane Doe"}' .. TAIL, script)
@@ -145,14 +141,40 @@ describe("idv.chat_settings_script", function()
     assert.are.same({ app_id = "app-123", email = EMAIL, email_hash = HASH, name = "Jane Doe" }, obj)
   end)
 
+  it("has a nonce attribute only when given a nonce", function()
+    local f = { app_id = "a" }
+    local s = idv.chat_settings_script(EMAIL, SECRET, f, { nonce = "r4nd/+=_-" })
+    assert.are.equal('<script nonce="r4nd/+=_-">', s:sub(1, 26))
+    assert.are.equal(idv.chat_settings_script(EMAIL, SECRET, f),
+                     "<script>" .. s:sub(27))
+    assert.are.equal(idv.chat_settings_script(EMAIL, SECRET, f), idv.chat_settings_script(EMAIL, SECRET, f, {}))
+  end)
+
+  it("renders a visitor who is not logged in: app_id and the fields only", function()
+    local obj, keys = settings(nil, SECRET, { app_id = "a", name = "Visitor" })
+    assert.are.same({ app_id = "a", name = "Visitor" }, obj)
+    assert.are.same({ "app_id", "name" }, keys)
+    assert.are.equal('{"app_id":"a"}', idv.chat_settings_json(nil, idv.new(SECRET), { app_id = "a" }))
+    -- the secret is still checked, so a bad one is loud from the first page view
+    local r, err = idv.chat_settings_json(nil, "abc", { app_id = "a" })
+    assert.is_nil(r)
+    assert.are.equal("pylon_idv: invalid secret: odd number of hex digits", err)
+  end)
+
+  it("gives the same JSON in all three forms", function()
+    local f = { app_id = "a", name = "</script>", n = 1, ok = true }
+    local json = idv.chat_settings_json(EMAIL, SECRET, f)
+    assert.are.equal(HEAD .. json .. TAIL, idv.chat_settings_script(EMAIL, SECRET, f))
+    assert.are.equal('<script type="application/json" id="pylon-chat-settings">' .. json .. "</script>",
+                     idv.chat_settings_data(EMAIL, SECRET, f))
+  end)
+
   it("takes a signer as well as a secret, with the same result", function()
     local s = assert(idv.new(SECRET))
     local f = { app_id = "a", name = "n" }
     assert.are.equal(idv.chat_settings_script(EMAIL, SECRET, f), idv.chat_settings_script(EMAIL, s, f))
-    -- rotation: the signer signs with its current secret
     local r = assert(idv.new(SECRET, { idv.generate_secret() }))
     assert.are.equal(HASH, (settings(EMAIL, r, f)).email_hash)
-    -- from_key signers too
     local k = assert(idv.from_key("vendor-key"))
     assert.are.equal(k:sign(EMAIL), (settings(EMAIL, k, f)).email_hash)
   end)
@@ -165,12 +187,11 @@ describe("idv.chat_settings_script", function()
     end
   end)
 
-  it("keeps hostile values inert and gives them back decoded", function()
+  it("keeps hostile values and names inert and gives them back decoded", function()
     for _, v in ipairs(HOSTILE) do
-      local obj = settings(v, SECRET, { app_id = v, name = v, [v] = v })
+      local obj = settings(v, SECRET, { app_id = "a", name = v, [v] = v })
       assert.are.equal(v, obj.email)
       assert.are.equal(v, obj.name)
-      assert.are.equal(v, obj.app_id)
       if v ~= "name" then assert.are.equal(v, obj[v]) end
       assert.are.equal(idv.sign(v, SECRET), obj.email_hash)
     end
@@ -182,22 +203,15 @@ describe("idv.chat_settings_script", function()
     assert.is_truthy(json:find('"\\u003c/script\\u003e\\u0026\\u2028\\u2029"', 1, true), json)
   end)
 
-  it("replaces invalid UTF-8 with U+FFFD, so the output stays valid JSON", function()
+  it("returns nil, err for invalid UTF-8 in the email, a name or a value", function()
     for _, c in ipairs(INVALID) do
-      local obj = settings(c[1], SECRET, { app_id = "a", name = c[1] })
-      assert.are.equal(c[2], obj.name)
-      assert.are.equal(c[2], obj.email)
-      assert.are.equal(idv.sign(c[1], SECRET), obj.email_hash)   -- the hash is of the bytes given
+      for _, args in ipairs({ { c, { app_id = "a" } }, { EMAIL, { app_id = "a", name = c } },
+                              { EMAIL, { app_id = "a", [c] = "x" } } }) do
+        local r, err = idv.chat_settings_script(args[1], SECRET, args[2])
+        assert.is_nil(r)
+        assert.is_truthy(err:find("^pylon_idv: .*not valid UTF%-8 text %(at byte %d+%)"), err)
+      end
     end
-  end)
-
-  it("escapes keys too", function()
-    local obj, keys = settings(EMAIL, SECRET, { app_id = "a", ["</script>"] = 1, ['"x"'] = true,
-                                                ["\226\128\168"] = "k" })
-    assert.are.equal(1, obj["</script>"])
-    assert.are.equal(true, obj['"x"'])
-    assert.are.equal("k", obj["\226\128\168"])
-    assert.are.equal(6, #keys)
   end)
 
   it("survives random hostile strings (seeded)", function()
@@ -214,54 +228,61 @@ describe("idv.chat_settings_script", function()
     end
   end)
 
-  it("sorts keys by bytes: the output is deterministic", function()
+  it("puts app_id, email, email_hash first, then the names sorted by bytes", function()
     local a = { app_id = "a", zeta = 1, alpha = 2, Beta = 3, name = "n", ["email2"] = 4 }
     local b = {}
     for _, k in ipairs({ "email2", "name", "Beta", "alpha", "zeta", "app_id" }) do b[k] = a[k] end
     local sa = idv.chat_settings_script(EMAIL, SECRET, a)
     assert.are.equal(sa, idv.chat_settings_script(EMAIL, SECRET, b))
     local _, keys = decode(json_of(sa))
-    assert.are.same({ "Beta", "alpha", "app_id", "email", "email2", "email_hash", "name", "zeta" }, keys)
+    assert.are.same({ "app_id", "email", "email_hash", "Beta", "alpha", "email2", "name", "zeta" }, keys)
   end)
 
-  it("writes numbers as JSON: integers as integers, floats exactly (%.17g)", function()
+  it("writes numbers as JavaScript does: the shortest form that reads back", function()
     local obj, _, texts = settings(EMAIL, SECRET, { app_id = "a", i = 42, neg = -7, zero = 0,
-      f = 0.1, third = 1 / 3, big = 1e300, tiny = 5e-324, half = 2.5, mz = -0.0, fi = 3.0 })
+      f = 0.1, third = 1 / 3, big = 1e300, tiny = 5e-324, half = 2.5, mz = tonumber("-0.0"), fi = 3.0,
+      e21 = 1e21, small = 1e-7 })
     assert.are.equal("42", texts.i)
     assert.are.equal("-7", texts.neg)
     assert.are.equal("0", texts.zero)
     assert.are.equal("3", texts.fi)
     assert.are.equal("2.5", texts.half)
-    assert.are.equal("0.10000000000000001", texts.f)
+    assert.are.equal("0.1", texts.f)
+    assert.are.equal("0.3333333333333333", texts.third)
+    assert.are.equal("1e+300", texts.big)
+    assert.are.equal("5e-324", texts.tiny)
+    assert.are.equal("-0", texts.mz)
+    assert.are.equal("1e+21", texts.e21)
+    assert.are.equal("1e-7", texts.small)
     for _, k in ipairs({ "f", "third", "big", "tiny", "half" }) do
       assert.are.equal(({ f = 0.1, third = 1 / 3, big = 1e300, tiny = 5e-324, half = 2.5 })[k], obj[k])
     end
-    assert.are.equal(0, obj.mz)
-    if math.type then                                            -- Lua 5.3+: 64-bit integers
-      local _, _, t = settings(EMAIL, SECRET, { app_id = "a", max = math.maxinteger, min = math.mininteger })
-      assert.are.equal("9223372036854775807", t.max)
-      assert.are.equal("-9223372036854775808", t.min)
-    else
-      local _, _, t = settings(EMAIL, SECRET, { app_id = "a", p53 = 2 ^ 53 })
-      assert.are.equal("9007199254740992", t.p53)
-    end
+    local _, _, t = settings(EMAIL, SECRET, { app_id = "a", max = 2 ^ 53 - 1, min = -(2 ^ 53 - 1) })
+    assert.are.equal("9007199254740991", t.max)
+    assert.are.equal("-9007199254740991", t.min)
   end)
 
-  it("raises for NaN and infinities", function()
-    for _, x in ipairs({ 0 / 0, math.huge, -math.huge }) do
-      local ok, err = pcall(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", n = x })
-      assert.is_false(ok)
-      assert.is_truthy(tostring(err):find("not a finite number", 1, true), err)
+  it("returns nil, err for integers beyond +-(2^53 - 1) (Lua 5.3+) and for NaN, infinities", function()
+    local bad = { 0 / 0, math.huge, -math.huge }
+    if math.type then
+      bad[#bad + 1] = math.tointeger(2 ^ 53)
+      bad[#bad + 1] = math.maxinteger
+      bad[#bad + 1] = math.mininteger
+    end
+    for _, x in ipairs(bad) do
+      local r, err = idv.chat_settings_script(EMAIL, SECRET, { app_id = "a", n = x })
+      assert.is_nil(r)
+      assert.is_truthy(err:find("^pylon_idv: field 'n': "), err)
     end
   end)
 
   it("writes booleans", function()
-    local obj, _, texts = settings(EMAIL, SECRET, { app_id = "a", t = true, f = false })
+    local obj = settings(EMAIL, SECRET, { app_id = "a", t = true, f = false })
     assert.are.equal(true, obj.t)
     assert.are.equal(false, obj.f)
   end)
 
-  it("handles large values (beyond the stack buffer)", function()
+  it("handles large values (beyond any stack buffer)", function()
     local v = string.rep("</script>\226\128\168", 20000)
     local obj = settings(EMAIL, SECRET, { app_id = "a", name = v, other = string.rep("x", 70000) })
     assert.are.equal(v, obj.name)
@@ -277,35 +298,43 @@ describe("idv.chat_settings_script", function()
     end
   end)
 
-  it("requires app_id, a non-empty string", function()
+  it("raises for a missing or malformed app_id", function()
     for _, f in ipairs({ {}, { name = "n" }, { app_id = "" }, { app_id = 12 }, { app_id = true },
-                         { ["app_id\0"] = "a" } }) do
+                         { ["app_id\0"] = "a" }, { app_id = "a b" }, { app_id = "a/../b" },
+                         { app_id = "</script>" }, { app_id = "é" } }) do
       local ok, err = pcall(idv.chat_settings_script, EMAIL, SECRET, f)
       assert.is_false(ok)
       assert.is_truthy(tostring(err):find("app_id", 1, true), err)
-      assert.is_truthy(tostring(err):find("bad argument #3", 1, true), err)
     end
   end)
 
-  it("refuses email and email_hash among the fields", function()
-    for _, k in ipairs({ "email", "email_hash" }) do
+  it("raises for email, email_hash, nonce and __proto__ among the fields", function()
+    for _, k in ipairs({ "email", "email_hash", "nonce", "__proto__" }) do
       local ok, err = pcall(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", [k] = "x" })
       assert.is_false(ok)
-      assert.is_truthy(tostring(err):find("set by chat_settings_script", 1, true), err)
+      assert.is_truthy(tostring(err):find("^pylon_idv: "), err)
     end
     -- names that only start like them are ordinary fields
     local obj = settings(EMAIL, SECRET, { app_id = "a", ["email\0"] = "x", email_hash2 = "y" })
     assert.are.equal("x", obj["email\0"])
   end)
 
+  it("raises for a malformed nonce or an unknown option", function()
+    for _, o in ipairs({ { nonce = "" }, { nonce = string.rep("a", 257) }, { nonce = 'a"b' },
+                         { nonce = "a b" }, { nonce = 12 }, { nonse = "abc" }, "abc" }) do
+      assert.has_error(function() idv.chat_settings_script(EMAIL, SECRET, { app_id = "a" }, o) end)
+    end
+    assert.is_string(idv.chat_settings_script(EMAIL, SECRET, { app_id = "a" }, { nonce = string.rep("a", 256) }))
+  end)
+
   it("raises for arguments and fields of the wrong type", function()
     local f = { app_id = "a" }
     local s = idv.new(SECRET)
     for _, call in ipairs({
-      function() return idv.chat_settings_script(nil, SECRET, f) end,
       function() return idv.chat_settings_script({}, SECRET, f) end,
       function() return idv.chat_settings_script(EMAIL, nil, f) end,
       function() return idv.chat_settings_script(EMAIL, true, f) end,
+      function() return idv.chat_settings_script(EMAIL, 1234, f) end,   -- a secret must be a string
       function() return idv.chat_settings_script(EMAIL, {}, f) end,
       function() return idv.chat_settings_script(EMAIL, io.stdout, f) end,
       function() return idv.chat_settings_script(EMAIL, SECRET) end,
@@ -315,10 +344,12 @@ describe("idv.chat_settings_script", function()
       function() return idv.chat_settings_script(EMAIL, s, { app_id = "a", t = {} }) end,
       function() return idv.chat_settings_script(EMAIL, s, { app_id = "a", fn = print }) end,
       function() return idv.chat_settings_script(EMAIL, s, { app_id = "a", u = io.stdout }) end,
+      function() return idv.chat_settings_json(EMAIL, s, { app_id = "a", t = {} }) end,
+      function() return idv.chat_settings_data(EMAIL, s, { app_id = "a", t = {} }) end,
     }) do
       assert.has_error(call)
     end
-    -- a bad secret is still nil, err when every type is right; a type error raises first
+    -- a type error raises before the secret is even looked at
     assert.has_error(function() idv.chat_settings_script(EMAIL, "zz", { app_id = "a", t = {} }) end)
   end)
 
@@ -330,13 +361,38 @@ describe("idv.chat_settings_script", function()
     assert.is_truthy(tostring(err):find("closed signer", 1, true), err)
   end)
 
-  it("coerces a number email and secret as luaL_checklstring does", function()
+  it("coerces a number email as luaL_checklstring does", function()
     assert.are.equal(idv.sign("12", SECRET), (settings(12, SECRET, { app_id = "a" })).email_hash)
-    assert.are.equal(idv.sign(EMAIL, "12"), (settings(EMAIL, 12, { app_id = "a" })).email_hash)
   end)
 
-  it("never shows the secret", function()
+  it("never shows the secret, in a result or a message", function()
     local script = idv.chat_settings_script(EMAIL, SECRET, { app_id = "a" })
     assert.is_nil(script:find(SECRET:sub(1, 16), 1, true))
+    local bad = SECRET:sub(1, 40) .. "x" .. SECRET:sub(42)
+    local _, err = idv.chat_settings_script(EMAIL, bad, { app_id = "a" })
+    assert.is_nil(err:find(SECRET:sub(1, 8), 1, true))
+  end)
+end)
+
+describe("idv.widget_script", function()
+  local URL = "https://widget.usepylon.com/widget/"
+  it("loads the widget for the app id, with the window.Pylon queue", function()
+    local s = idv.widget_script("app-0123")
+    assert.are.equal("<script>", s:sub(1, 8))
+    assert.is_truthy(s:find('s.src="' .. URL .. 'app-0123"', 1, true))
+    assert.is_truthy(s:find("w.Pylon=P", 1, true))
+    assert.are.equal("</script>", s:sub(-9))
+    assert.are.equal(1, select(2, s:lower():gsub("</script", "")))
+  end)
+  it("takes a nonce", function()
+    local s = idv.widget_script("a", { nonce = "abc" })
+    assert.are.equal('<script nonce="abc">', s:sub(1, 20))
+    assert.are.equal(idv.widget_script("a"), "<script>" .. s:sub(21))
+  end)
+  it("raises for a bad app id or nonce", function()
+    for _, args in ipairs({ { "" }, { "a b" }, { '"x' }, { {} }, { nil }, { "a", { nonce = "" } },
+                            { "a", { nonce = "<>" } }, { "a", { other = 1 } } }) do
+      assert.has_error(function() idv.widget_script(args[1], args[2]) end)
+    end
   end)
 end)

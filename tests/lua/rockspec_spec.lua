@@ -72,3 +72,15 @@ describe("rockspecs", function()
     assert.are.equal(VERSION, H.idv._VERSION)
   end)
 end)
+
+describe("pylon-chat.js in the rock", function()
+  it("both rockspecs install the one source file beside the Lua modules", function()
+    for _, path in ipairs({ H.root .. "/pylon_idv-scm-1.rockspec",
+                            H.root .. "/rockspecs/pylon_idv-" .. VERSION .. "-1.rockspec" }) do
+      local spec = H.load_rockspec(path)
+      local src = spec.build.install.lua["pylon_idv.static.pylon-chat"]
+      assert.are.equal("bindings/python/pylon_idv/static/pylon-chat.js", src, path)
+      assert.is_not_nil(io.open(H.root .. "/" .. src), path)
+    end
+  end)
+end)

@@ -27,6 +27,13 @@ local function bad_result(a, err)
   end
 end
 
+local function bad_data(a, err)                 -- nil, err for bad data (not a secret)
+  calls = calls + 1
+  if a ~= nil or type(err) ~= "string" or not err:find("^pylon_idv: ") then
+    error(("expected nil, err; got %s, %s"):format(tostring(a), tostring(err)), 2)
+  end
+end
+
 local function raises(f, ...)
   calls = calls + 1
   local ok, err = pcall(f, ...)
@@ -48,6 +55,10 @@ for i = 1, n do
   bad_result(idv.new(SECRET, { OLD, bad }))               -- after the core object: freed at once
   bad_result(idv.from_key(""))
   bad_result(idv.chat_settings_script(EMAIL, bad, F))
+  bad_result(idv.chat_settings_json(nil, bad, F))         -- a visitor: the secret still checked
+  bad_data(idv.chat_settings_data(EMAIL, SECRET, { app_id = "a", x = 0 / 0 }))
+  bad_data(idv.chat_settings_script("a\255", SECRET, F))
+  bad_data(idv.chat_settings_json(EMAIL, SECRET, { app_id = "a", n = "\237\160\128" }))
   -- data that is no error: diagnose of a malformed secret, a malformed hash
   calls = calls + 2
   assert(idv.diagnose(EMAIL, bad, "00") == "invalid_secret")
@@ -65,7 +76,10 @@ for i = 1, n do
   raises(idv.diagnose, EMAIL, {}, HASH)
   raises(idv.chat_settings_script, EMAIL, SECRET, {})             -- no app_id
   raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", t = {} })
-  raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", x = 0 / 0 })
+  raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a b" })
+  raises(idv.chat_settings_script, EMAIL, SECRET, F, { nonce = "<>" })
+  raises(idv.chat_settings_json, EMAIL, SECRET, { app_id = "a", __proto__ = 1 })
+  raises(idv.widget_script, "a", { nonce = "" })
   raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", email = "e" })
   raises(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", [1] = "list" })
   raises(idv.chat_settings_script, EMAIL, true, F)
@@ -81,8 +95,9 @@ for i = 1, n do
   raises(s.verify, s, {}, HASH)
   local k = idv.from_key("k" .. i)
   if #k:sign(EMAIL) ~= 64 then error("from_key signer") end
-  local script = idv.chat_settings_script(EMAIL, s, F)
+  local script = idv.chat_settings_script(EMAIL, s, F, { nonce = "n" .. i })
   if not script:find(h, 1, true) then error("script without the hash") end
+  if #idv.widget_script("a", { nonce = "abc" }) < 100 then error("widget") end
   if i % 3 == 0 then getmetatable(s).__gc(s) end
   calls = calls + 5
 end

@@ -209,8 +209,14 @@ def _():
     obj = json.loads(script[len(head):-len(";</script>")])
     check(obj == {"app_id": "a", "email": e, "email_hash": h, "name": name, "n": 1},
           "script round trip")
-    check(isinstance(raises(UnicodeEncodeError, pylon_idv.chat_settings_script, e, s,
-                            app_id="a", name="\ud800"), UnicodeEncodeError), "surrogate")
+    check(list(obj) == ["app_id", "email", "email_hash", "n", "name"], "sorted keys")
+    check(isinstance(raises(ValueError, pylon_idv.chat_settings_script, e, s,
+                            app_id="a", name="\ud800"), ValueError), "surrogate")
+    check(hasattr(script, "__html__") and script.__html__() is script, "__html__")
+    data = pylon_idv.chat_settings_data(None, s, app_id="a", n=0.1)
+    check(data == '<script type="application/json" id="pylon-chat-settings">'
+          '{"app_id":"a","n":0.1}</script>', "data element, anonymous")
+    check(os.path.isfile(os.path.join(pylon_idv.static_path(), "pylon-chat.js")), "pylon-chat.js")
     env = dict(os.environ, PYLON_IDENTITY_SECRET=s)
     p = subprocess.run([sys.executable, "-m", "pylon_idv", "diagnose", e, low],
                        capture_output=True, text=True, env=env)

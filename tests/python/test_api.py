@@ -28,9 +28,11 @@ def ref(email, secret=SECRET):
 # ---------------------------------------------------------------- the module
 
 def test_exports():
-    assert set(pylon_idv.__all__) == {"Diagnosis", "Error", "InvalidSecretError", "Signer",
-                                      "__version__", "chat_settings", "chat_settings_script",
-                                      "diagnose", "generate_secret", "sign", "verify"}
+    assert set(pylon_idv.__all__) == {"Diagnosis", "Error", "HTML", "InvalidSecretError",
+                                      "Signer", "__version__", "chat_settings",
+                                      "chat_settings_data", "chat_settings_json",
+                                      "chat_settings_script", "diagnose", "generate_secret",
+                                      "sign", "static_path", "verify", "widget_script"}
     for name in pylon_idv.__all__:
         assert hasattr(pylon_idv, name)
 
@@ -55,7 +57,9 @@ def test_exception_hierarchy():
 def test_docstrings_everywhere():
     objs = [pylon_idv, pylon_idv.sign, pylon_idv.verify, pylon_idv.generate_secret,
             pylon_idv.diagnose, pylon_idv.Diagnosis, pylon_idv.chat_settings,
-            pylon_idv.chat_settings_script, pylon_idv._pylon_idv._diagnose,
+            pylon_idv.chat_settings_script, pylon_idv.chat_settings_json,
+            pylon_idv.chat_settings_data, pylon_idv.widget_script, pylon_idv.static_path,
+            pylon_idv.HTML, pylon_idv._pylon_idv._diagnose,
             pylon_idv._pylon_idv._json_script_string,
             pylon_idv.Signer, pylon_idv.Signer.sign, pylon_idv.Signer.verify,
             pylon_idv.Signer.match, pylon_idv.Signer.from_key, pylon_idv.Signer.fingerprint,
@@ -73,8 +77,12 @@ def test_signatures():
     assert str(inspect.signature(pylon_idv.diagnose)) == "(email, secret_hex, email_hash)"
     assert str(inspect.signature(pylon_idv.chat_settings)) == \
         "(email, secret_or_signer, *, app_id, **fields)"
+    for f in (pylon_idv.chat_settings_json, pylon_idv.chat_settings_data):
+        assert str(inspect.signature(f)) == "(email, secret_or_signer, *, app_id, **fields)"
     assert str(inspect.signature(pylon_idv.chat_settings_script)) == \
-        "(email, secret_or_signer, *, app_id, **fields)"
+        "(email, secret_or_signer, *, app_id, nonce=None, **fields)"
+    assert str(inspect.signature(pylon_idv.widget_script)) == "(app_id, *, nonce=None)"
+    assert str(inspect.signature(pylon_idv.static_path)) == "()"
 
 
 def test_hot_functions_are_the_c_functions_themselves():
@@ -83,6 +91,11 @@ def test_hot_functions_are_the_c_functions_themselves():
     assert pylon_idv.sign is _pylon_idv.sign
     assert pylon_idv.verify is _pylon_idv.verify
     assert pylon_idv.Signer is _pylon_idv.Signer
+    # the page functions too: no Python frame ever holds the secret
+    for name in ("chat_settings", "chat_settings_json", "chat_settings_script",
+                 "chat_settings_data", "widget_script"):
+        assert getattr(pylon_idv, name) is getattr(_pylon_idv, name)
+        assert type(getattr(pylon_idv, name)).__name__ == "builtin_function_or_method"
     assert type(pylon_idv.sign).__name__ == "builtin_function_or_method"
 
 
@@ -94,7 +107,9 @@ def test_typed_package():
     for name in ("def sign(", "def verify(", "def generate_secret(", "class Signer",
                  "def from_key(", "def match(", "def fingerprint(", "class InvalidSecretError",
                  "def diagnose(", "class Diagnosis", "def chat_settings(",
-                 "def chat_settings_script("):
+                 "def chat_settings_script(", "def chat_settings_json(",
+                 "def chat_settings_data(", "def widget_script(", "def static_path(",
+                 "class HTML"):
         assert name in stub
     import ast
     tree = ast.parse(stub)

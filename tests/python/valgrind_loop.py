@@ -119,8 +119,19 @@ def round_(i):
           "escaper, heap buffer")
     expect(TypeError, pylon_idv.chat_settings_script, e, SIGNER, app_id="a", name=[1])
     expect(ValueError, pylon_idv.chat_settings_script, e, SIGNER, app_id="a", score=float("nan"))
-    expect(UnicodeEncodeError, pylon_idv.chat_settings_script, e, SIGNER, app_id="a",
+    expect(ValueError, pylon_idv.chat_settings_script, e, SIGNER, app_id="a",
            name="\ud800")
+    expect(ValueError, pylon_idv.chat_settings_json, e, SIGNER, app_id="a", n=2 ** 80)
+    expect(TypeError, pylon_idv.chat_settings_data, e, SIGNER, app_id="a", email_hash="x")
+    expect(ValueError, pylon_idv.widget_script, "a b", nonce="n")
+    expect(ValueError, pylon_idv.chat_settings_script, None, SIGNER, app_id="a", nonce="")
+    d = pylon_idv.chat_settings(None, SECRET, app_id="app", n=i, f=0.25, b=True, s="x" * 3000)
+    check(d["n"] == i and len(d) == 5, "chat_settings, anonymous")
+    check(pylon_idv.chat_settings_json(e, SIGNER, app_id="a", big="<" * 1000).count("\\u003c")
+          == 1000, "json, heap buffer")
+    h2 = pylon_idv.chat_settings_data(e, SIGNER, app_id="a", name=HOSTILE)
+    check(h2.__html__() is h2 and h in h2, "data element")
+    check("widget/app" in pylon_idv.widget_script("app", nonce="n%d" % i), "widget")
     expect(pylon_idv.InvalidSecretError, pylon_idv.chat_settings_script, e, "zz", app_id="a")
     expect(TypeError, pylon_idv._pylon_idv._json_script_string, 1)
     if i % 10 == 0:

@@ -16,37 +16,50 @@ times faster, with strict checks of the secret.
     >>> signer.sign("jane@example.com") == h
     True
 
-See ``help(pylon_idv.Signer)`` for rotation (``previous=``) and ``match``,
-``chat_settings_script`` for the page's ``<script>``, and ``diagnose`` for "why doesn't my
-hash match?".
+See ``help(pylon_idv.Signer)`` for rotation (``previous=``) and ``match``; for the page,
+``chat_settings_script`` (an inline ``<script>``, optionally with a CSP nonce),
+``chat_settings_data`` with ``pylon-chat.js`` (in ``static_path()``; no inline script at all),
+``widget_script`` (the widget's loader) and ``chat_settings_json``; and ``diagnose`` for "why
+doesn't my hash match?".
 """
 
-import math
+import os as _os
 
 from ._pylon_idv import (
+    HTML,
     Error,
     InvalidSecretError,
     Signer,
     __version__,
     _diagnose,
     _json_script_string,
+    chat_settings,
+    chat_settings_data,
+    chat_settings_json,
+    chat_settings_script,
     generate_secret,
     sign,
     verify,
+    widget_script,
 )
 
 __all__ = [
     "Diagnosis",
     "Error",
+    "HTML",
     "InvalidSecretError",
     "Signer",
     "__version__",
     "chat_settings",
+    "chat_settings_data",
+    "chat_settings_json",
     "chat_settings_script",
     "diagnose",
     "generate_secret",
     "sign",
+    "static_path",
     "verify",
+    "widget_script",
 ]
 
 
@@ -121,96 +134,11 @@ def diagnose(email, secret_hex, email_hash):
     return Diagnosis(*_diagnose(email, secret_hex, email_hash))
 
 
-# ------------------------------------------------------------------- chat settings
+# ------------------------------------------------------------------------- the page
 
-_SCRIPT_HEAD = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = {"
-_SCRIPT_TAIL = "};</script>"
-_SECRET_TYPES = (str, bytes, bytearray, memoryview)
-
-
-def _settings(fname, email, secret_or_signer, app_id, fields):
-    """The settings as a list of (name, value) pairs, in output order, None values dropped.
-
-    Every argument is checked before anything is signed."""
-    if not isinstance(email, str):
-        raise TypeError(f"{fname}() argument 'email' must be str (the widget is given text), "
-                        f"not {type(email).__qualname__}")
-    if not isinstance(secret_or_signer, (Signer,) + _SECRET_TYPES):
-        raise TypeError(f"{fname}() argument 'secret_or_signer' must be a hex secret (str or "
-                        f"bytes) or a Signer, not {type(secret_or_signer).__qualname__}")
-    if not isinstance(app_id, str):
-        raise TypeError(f"{fname}() argument 'app_id' must be str, "
-                        f"not {type(app_id).__qualname__}")
-    if not app_id:
-        raise ValueError(f"{fname}() argument 'app_id' must not be empty")
-    if "email_hash" in fields:
-        raise TypeError(f"{fname}() got a value for 'email_hash', which it computes")
-    pairs = []
-    for name, value in fields.items():
-        if value is None:
-            continue
-        if isinstance(value, float):
-            if not math.isfinite(value):
-                raise ValueError(f"{fname}() field {name!r} is not a finite number: {value!r}")
-        elif not isinstance(value, (str, int)):          # bool is an int
-            raise TypeError(f"{fname}() field {name!r} must be str, int, float, bool or None, "
-                            f"not {type(value).__qualname__}")
-        pairs.append((name, value))
-    if isinstance(secret_or_signer, Signer):
-        email_hash = secret_or_signer.sign(email)
-    else:
-        email_hash = sign(email, secret_or_signer)
-    return [("app_id", app_id), ("email", email), ("email_hash", email_hash)] + pairs
-
-
-def chat_settings(email, secret_or_signer, *, app_id, **fields):
-    """Return the widget's chat settings as a dict: app_id, email, email_hash, then fields.
-
-    email is the user's email as a str, signed exactly as given (no trimming or
-    lower-casing) and passed to the widget the same. secret_or_signer is the identity
-    secret (hex, str or bytes) or, better for a web app, a Signer made once at start-up.
-    app_id is a non-empty str. fields are any other settings (``name="Jane Doe"``): str,
-    int, float, bool or None; None values are dropped, so optional settings can be passed
-    as they are. Key order: app_id, email, email_hash, then fields in the order given.
-
-    Raises TypeError for a value of another type (or a field named email_hash), ValueError
-    for an empty app_id or a NaN or infinite float, InvalidSecretError for a bad secret.
-    To write the settings into a page, use chat_settings_script(), which escapes them for an
-    inline <script>; if you serialise this dict yourself, escape it for HTML the same way.
-    """
-    return dict(_settings("chat_settings", email, secret_or_signer, app_id, fields))
-
-
-def _json_value(name, value):
-    if isinstance(value, str):
-        return _json_script_string(value)
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    if isinstance(value, int):
-        return int.__repr__(value)                      # an int subclass: its number
-    return float.__repr__(value)                        # finite (checked): valid JSON
-
-
-def chat_settings_script(email, secret_or_signer, *, app_id, **fields):
-    """Return one ``<script>`` element that gives the widget its chat settings.
-
-    The same arguments and checks as chat_settings(); the result is
-
-        <script>window.pylon = window.pylon || {};window.pylon.chat_settings = {...};</script>
-
-    with the settings as a JSON object (app_id, email, email_hash, then fields in the order
-    given) escaped for an inline script: besides JSON's own escapes, ``<``, ``>``, ``&``,
-    U+2028 and U+2029 become ``\\u`` escapes, so a hostile name or email can neither close
-    the tag (``</script>``), open a comment (``<!--``) nor break the line. Safe to insert
-    into an HTML template unescaped (Jinja: ``{{ script|safe }}`` or ``Markup(script)``).
-    A str with lone surrogates (not encodable as UTF-8) raises UnicodeEncodeError.
-
-        >>> SIGNER = pylon_idv.Signer(os.environ["PYLON_IDENTITY_SECRET"])   # at start-up
-        >>> pylon_idv.chat_settings_script(user.email, SIGNER, app_id=APP_ID, name=user.name)
-    """
-    pairs = _settings("chat_settings_script", email, secret_or_signer, app_id, fields)
-    body = ",".join(_json_script_string(name) + ":" + _json_value(name, value)
-                    for name, value in pairs)
-    return _SCRIPT_HEAD + body + _SCRIPT_TAIL
+def static_path():
+    """The folder holding pylon-chat.js, inside the installed package: serve it from your
+    own origin (Flask: ``send_from_directory(pylon_idv.static_path(), "pylon-chat.js")``;
+    Django: add it to ``STATICFILES_DIRS``). With chat_settings_data() it makes the page work
+    under exactly ``script-src 'self' https://widget.usepylon.com``, with no nonce."""
+    return _os.path.join(_os.path.dirname(_os.path.abspath(__file__)), "static")

@@ -16,15 +16,20 @@ __version__: Final[str]
 __all__ = [
     "Diagnosis",
     "Error",
+    "HTML",
     "InvalidSecretError",
     "Signer",
     "__version__",
     "chat_settings",
+    "chat_settings_data",
+    "chat_settings_json",
     "chat_settings_script",
     "diagnose",
     "generate_secret",
     "sign",
+    "static_path",
     "verify",
+    "widget_script",
 ]
 
 class Error(Exception):
@@ -78,23 +83,52 @@ class Diagnosis:
 def diagnose(email: _Email, secret_hex: _Secret, email_hash: _Hash) -> Diagnosis:
     """Name the known mistake that explains email_hash; never raises on data."""
 
+class HTML(str):
+    """A str of HTML, safe to insert as it is; __html__() returns it (markup protocol)."""
+    def __html__(self) -> "HTML": ...
+
 def chat_settings(
-    email: str,
+    email: str | None,
     secret_or_signer: _Secret | Signer,
     *,
     app_id: str,
     **fields: _Field,
 ) -> dict[str, str | int | float | bool]:
-    """The widget's settings: app_id, email, email_hash, then fields (None dropped)."""
+    """app_id, email, email_hash, then fields sorted by name (None dropped)."""
 
-def chat_settings_script(
-    email: str,
+def chat_settings_json(
+    email: str | None,
     secret_or_signer: _Secret | Signer,
     *,
     app_id: str,
     **fields: _Field,
 ) -> str:
-    """One <script> element setting window.pylon.chat_settings, escaped for inline use."""
+    """The chat settings as JSON text (escaped so that it is also safe in HTML)."""
+
+def chat_settings_script(
+    email: str | None,
+    secret_or_signer: _Secret | Signer,
+    *,
+    app_id: str,
+    nonce: str | None = None,
+    **fields: _Field,
+) -> HTML:
+    """<script [nonce]>window.pylon.chat_settings = {...};</script>."""
+
+def chat_settings_data(
+    email: str | None,
+    secret_or_signer: _Secret | Signer,
+    *,
+    app_id: str,
+    **fields: _Field,
+) -> HTML:
+    """<script type="application/json" id="pylon-chat-settings">{...}</script>."""
+
+def widget_script(app_id: str, *, nonce: str | None = None) -> HTML:
+    """An inline loader: the window.Pylon queue and the widget's <script src>."""
+
+def static_path() -> str:
+    """The folder holding pylon-chat.js inside the installed package."""
 
 def _diagnose(email: _Email, secret_hex: _Secret, email_hash: _Hash) -> tuple[_Cause, str]: ...
 def _json_script_string(value: str | _BytesLike, /) -> str: ...
