@@ -5,7 +5,8 @@ nothing of Pylon, with an auth_request to a stand-in for oauth2-proxy.
     test_openresty.py CPATH_DIR [PYLON_CHAT_JS]
 
 CPATH_DIR holds the LuaJIT build of pylon_idv.so (scripts/test-lua.sh builds
-build/lua/luajit/lib/lua/5.1); PYLON_CHAT_JS is the package's pylon-chat.js. The example
+build/lua/luajit/lib/lua/5.1); PYLON_CHAT_JS defaults to the one source file
+bindings/python/pylon_idv/static/pylon-chat.js. The example
 examples/openresty-proxy/nginx.conf runs as it is but for its ports and module paths, with
 examples/openresty-proxy/demo_services.py as the app and the auth service, all on 127.0.0.1
 and free ports under a temporary prefix.
@@ -193,10 +194,9 @@ def main():
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     cpath = os.path.abspath(sys.argv[1])
-    CHAT_JS = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else subprocess.run(
-        [sys.executable, "-c", "import sys; sys.path.insert(0, %r); import pylon_idv; "
-         "print(pylon_idv.static_path())" % os.path.join(ROOT, "bindings", "python")],
-        capture_output=True, text=True).stdout.strip() + "/pylon-chat.js"
+    # the one source file of pylon-chat.js (the wheel and the rock ship copies of it)
+    CHAT_JS = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(
+        ROOT, "bindings", "python", "pylon_idv", "static", "pylon-chat.js")
     js = open(CHAT_JS, "rb").read()
     prefix = tempfile.mkdtemp(prefix="pylon_idv_openresty.")
     os.chmod(prefix, 0o755)
