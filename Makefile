@@ -9,8 +9,8 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
-        test-python test-browser test-lua bench test-bench fuzz test-fuzz test-cross clean \
-        dist dist-lua rockspecs openresty-example
+        test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
+        test-cross clean dist dist-lua rockspecs openresty-example
 
 all: build
 
@@ -30,7 +30,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-fuzz test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-integrations test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 test-c: build
@@ -89,6 +89,11 @@ test-browser:
 # Lua 5.1, 5.3, 5.4 and LuaJIT through luarocks, the CMake-built module, and nginx for real.
 test-lua:
 	scripts/test-lua.sh $(BUILD)
+
+# Django, Flask, FastAPI (pinned from PyPI into build/venv-integrations) and nginx +
+# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium.
+test-integrations:
+	scripts/test-integrations.sh $(BUILD)
 
 # libFuzzer targets under ASan+UBSan (clang): each for FUZZ_SECONDS (60 in `make test`).
 FUZZ_SECONDS ?= 60

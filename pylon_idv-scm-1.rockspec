@@ -46,6 +46,7 @@ build = {
          libdirs = { "$(OPENSSL_LIBDIR)" },
          libraries = { "crypto", "pthread" },
       },
+      ["pylon_idv.openresty"] = "bindings/lua/pylon_idv/openresty.lua",
    },
    install = {
       -- share/lua/5.x/pylon_idv/static/pylon-chat.js, beside the pure-Lua modules

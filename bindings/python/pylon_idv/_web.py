@@ -1,0 +1,223 @@
+"""What the framework integrations share: configuration, its checks, and the page snippet.
+
+Framework-neutral on purpose: nothing here imports Django, Flask, Jinja2 or Starlette, so
+``import pylon_idv`` never pulls a framework in. ``pylon_idv.django``, ``pylon_idv.flask`` and
+``pylon_idv.jinja`` translate their own settings into :func:`load` and wrap :meth:`Page.render`
+in their own "safe HTML" type.
+
+Problems have ids shared by every integration (Django shows them as ``pylon_idv.E001`` ...):
+
+    E001  the secret's environment variable is not set (or empty)
+    E002  the secret is malformed
+    E003  a previous secret is malformed
+    E004  the app id is not set
+    E005  the app id is malformed
+    E006  a setting has the wrong type (the variable names, the mode, the script URL)
+    E007  a hook (email, fields) is not a callable or cannot be imported
+
+A message names the setting and the rule, never a value: a secret pasted into the wrong
+setting must not land in a log.
+"""
+
+import html
+import importlib
+import logging
+import os
+import re
+
+import pylon_idv
+
+log = logging.getLogger("pylon_idv")
+
+DEFAULT_SECRET_ENV = "PYLON_IDENTITY_SECRET"
+DEFAULT_PREVIOUS_ENV = "PYLON_IDENTITY_SECRET_PREVIOUS"
+MODES = ("data", "inline")
+_APP_ID = re.compile(r"[A-Za-z0-9_-]+\Z")
+_ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_NONCE = re.compile(r"[A-Za-z0-9+/=_-]{1,256}\Z")
+_GENERATE = "make one with: python -m pylon_idv generate-secret"
+
+
+class Problem:
+    """One configuration problem: an id (``"E001"``), what is wrong, and how to fix it."""
+
+    __slots__ = ("id", "message", "hint")
+
+    def __init__(self, id, message, hint):
+        self.id, self.message, self.hint = id, message, hint
+
+    def __str__(self):
+        return f"pylon_idv.{self.id}: {self.message} Fix: {self.hint}"
+
+    def __repr__(self):
+        return f"Problem({self.id!r}, {self.message!r})"
+
+
+class ConfigError(pylon_idv.Error, ValueError):
+    """The integration's configuration is wrong; ``problems`` lists every problem found.
+
+    Raised at start-up (``PylonIDV.init_app``, ``pylon_idv.jinja.install``); its message has one
+    line per problem, each with its id and its fix, and never a secret."""
+
+    def __init__(self, problems):
+        self.problems = list(problems)
+        lines = "\n".join("  " + str(p) for p in self.problems)
+        super().__init__(f"pylon_idv is not configured correctly:\n{lines}")
+
+
+def _secret_problem(id, where, exc):
+    # str(InvalidSecretError) names the rule and a position, never the secret.
+    reason = str(exc)
+    for prefix in ("pylon_idv: ", "invalid secret: "):
+        if reason.startswith(prefix):
+            reason = reason[len(prefix):]
+    return Problem(id, f"{where} is not a valid identity secret: {reason}.",
+                   "it must be the hex digits of the identity secret from Pylon's settings "
+                   "(normally 64, no quotes, no spaces inside); " + _GENERATE + ".")
+
+
+def _signer(secret_env, previous_env, environ, problems):
+    """The Signer, or None with problems appended. No local holds a secret when this returns
+    or raises (error trackers record the locals of every frame)."""
+    found = len(problems)
+    secret = environ.get(secret_env)
+    if secret is None or not secret.strip():
+        problems.append(Problem(
+            "E001", f"the environment variable {secret_env} is not set or is empty: the "
+                    "identity secret is needed to sign emails.",
+            f"set {secret_env} to the identity secret from Pylon's settings ({_GENERATE}), "
+            "or name another variable in the PYLON_IDV_SECRET_ENV setting."))
+    else:
+        try:
+            pylon_idv.Signer(secret)
+        except pylon_idv.InvalidSecretError as e:
+            problems.append(_secret_problem("E002", f"the environment variable {secret_env}", e))
+    del secret
+    previous = (environ.get(previous_env) or "").replace(",", " ").split()
+    for i in range(len(previous)):
+        try:
+            pylon_idv.Signer(previous[i])            # one by one, to name the bad one
+        except pylon_idv.InvalidSecretError as e:
+            problems.append(_secret_problem(
+                "E003", f"previous secret {i + 1} in the environment variable {previous_env}", e))
+    try:
+        if len(problems) == found:
+            return pylon_idv.Signer(environ[secret_env], previous=previous)
+        return None
+    finally:
+        del previous
+
+
+def resolve_hook(value, setting, problems):
+    """A callable, or a dotted path ``"package.module.function"`` to one; None stays None."""
+    if value is None or callable(value):
+        return value
+    if isinstance(value, str):
+        module, _, name = value.rpartition(".")
+        try:
+            fn = getattr(importlib.import_module(module), name) if module else None
+        except Exception as e:  # ImportError, or whatever the module raises on import
+            problems.append(Problem(
+                "E007", f"{setting} names a hook that cannot be imported ({type(e).__name__}).",
+                f"set {setting} to the dotted path of a function, e.g. "
+                "\"myapp.pylon.chat_fields\", whose module imports cleanly."))
+            return None
+        if callable(fn):
+            return fn
+    problems.append(Problem(
+        "E007", f"{setting} must be a callable or the dotted path of one.",
+        f"set {setting} to a function (or \"package.module.function\")."))
+    return None
+
+
+class Page:
+    """A checked configuration: renders the snippet for one visitor.
+
+    mode ``"data"``: the settings as a JSON data element (never executed) and
+    ``<script src=SCRIPT_URL>`` loading pylon-chat.js from your own origin, which sets
+    ``window.pylon.chat_settings`` and loads the widget: works under Pylon's documented policy
+    ``script-src 'self' https://widget.usepylon.com``. ``"inline"``: an inline settings script
+    and the widget loader (both with the CSP nonce, when there is one)."""
+
+    def __init__(self, app_id, signer, mode, script_url):
+        self.app_id, self.signer, self.mode, self.script_url = app_id, signer, mode, script_url
+
+    @property
+    def fingerprint(self):
+        return self.signer.fingerprint
+
+    def render(self, email, *, nonce=None, fields=None):
+        """The HTML for a visitor (email None: not logged in), as a plain str.
+
+        Raises as the page API does (TypeError, ValueError) for bad fields or a bad nonce;
+        the integrations catch that, log it and render nothing."""
+        fields = dict(fields or {})
+        if email == "":
+            email = None                       # a user without an email is a visitor
+        if self.mode == "inline":
+            return (str(pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
+                                                       nonce=nonce, **fields))
+                    + str(pylon_idv.widget_script(self.app_id, nonce=nonce)))
+        if nonce is not None and (not isinstance(nonce, str) or not _NONCE.match(nonce)):
+            raise ValueError("nonce must be 1 to 256 characters of base64 ([A-Za-z0-9+/=_-])")
+        data = str(pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id, **fields))
+        attr = f' nonce="{nonce}"' if nonce else ""
+        return f'{data}<script src="{html.escape(self.script_url, quote=True)}"{attr}></script>'
+
+
+def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=None,
+         environ=None, names=None):
+    """Check a configuration: (Page or None, [Problem, ...]).
+
+    names maps the generic setting names to the framework's own, for the messages
+    (``{"app_id": "PYLON_IDV_APP_ID", ...}``)."""
+    names = dict({"app_id": "PYLON_IDV_APP_ID", "secret_env": "PYLON_IDV_SECRET_ENV",
+                  "previous_env": "PYLON_IDV_PREVIOUS_SECRETS_ENV", "mode": "PYLON_IDV_MODE",
+                  "script_url": "PYLON_IDV_SCRIPT_URL"}, **(names or {}))
+    environ = os.environ if environ is None else environ
+    problems = []
+    secret_env = DEFAULT_SECRET_ENV if secret_env is None else secret_env
+    previous_env = DEFAULT_PREVIOUS_ENV if previous_env is None else previous_env
+    for key, value in (("secret_env", secret_env), ("previous_env", previous_env)):
+        if not isinstance(value, str) or not _ENV_NAME.match(value):
+            problems.append(Problem(
+                "E006", f"{names[key]} must be the name of an environment variable "
+                        "(letters, digits and '_').",
+                f"set {names[key]} to a variable name such as \"{DEFAULT_SECRET_ENV}\", "
+                "never to the secret itself."))
+    if app_id is None or app_id == "":
+        problems.append(Problem(
+            "E004", f"{names['app_id']} is not set: the widget needs your Pylon app id.",
+            f"set {names['app_id']} to the app id from Pylon's chat widget settings."))
+    elif not isinstance(app_id, str) or not _APP_ID.match(app_id):
+        problems.append(Problem(
+            "E005", f"{names['app_id']} must be a string of letters, digits, '_' and '-'.",
+            f"set {names['app_id']} to the app id exactly as Pylon shows it."))
+    mode = "data" if mode is None else mode
+    if mode not in MODES:
+        problems.append(Problem(
+            "E006", f"{names['mode']} must be \"data\" or \"inline\".",
+            f"set {names['mode']} to \"data\" (pylon-chat.js from your origin, no inline "
+            "script) or \"inline\" (inline scripts, with the CSP nonce when there is one)."))
+    if script_url is not None and (not isinstance(script_url, str) or not script_url):
+        problems.append(Problem(
+            "E006", f"{names['script_url']} must be a non-empty URL string.",
+            f"set {names['script_url']} to where pylon-chat.js is served, or leave it unset."))
+    signer = None
+    if not any(p.id == "E006" and names["secret_env"] in p.message for p in problems) and \
+            not any(p.id == "E006" and names["previous_env"] in p.message for p in problems):
+        signer = _signer(secret_env, previous_env, environ, problems)
+    if problems:
+        return None, problems
+    return Page(app_id, signer, mode, script_url), []
+
+
+_logged = set()
+
+
+def log_once(key, message, *args, exc_info=False):
+    """An ERROR line, once per process and key: a broken page logs, not a flood."""
+    if key in _logged:
+        return
+    _logged.add(key)
+    log.error(message, *args, exc_info=exc_info)

@@ -1,0 +1,125 @@
+"""Flask extension: ``PylonIDV(app)`` (or ``init_app``) and ``{{ pylon_chat() }}`` in templates.
+
+    from pylon_idv.flask import PylonIDV
+    app.config["PYLON_IDV_APP_ID"] = "your-app-id"   # the secret stays in the environment
+    pylon = PylonIDV(app)
+
+    @pylon.email_loader
+    def current_email():                 # the signed-in user's email, or None for a visitor
+        return session.get("email")
+
+Then ``{{ pylon_chat() }}`` before ``</body>`` (no ``|safe``, no ``Markup``): the chat settings
+and what loads the widget; keyword arguments are extra settings
+(``{{ pylon_chat(name=user.name) }}``). Config keys, as in Django:
+
+    PYLON_IDV_APP_ID                 your Pylon app id (required)
+    PYLON_IDV_SECRET_ENV             the environment variable holding the identity secret
+                                     (default "PYLON_IDENTITY_SECRET")
+    PYLON_IDV_PREVIOUS_SECRETS_ENV   previous secrets, separated by spaces or commas
+                                     (default "PYLON_IDENTITY_SECRET_PREVIOUS")
+    PYLON_IDV_MODE                   "data" (default: a JSON data element and pylon-chat.js,
+                                     served by this extension at /_pylon_idv/pylon-chat.js) or
+                                     "inline" (inline scripts with the CSP nonce)
+    PYLON_IDV_SCRIPT_URL             serve pylon-chat.js from elsewhere (a CDN, your static/)
+    PYLON_IDV_EMAIL                  callable() -> email or None (or its dotted path); the
+                                     email_loader decorator sets it. Default: flask_login's
+                                     current_user.email when flask_login is installed
+    PYLON_IDV_FIELDS                 callable() -> dict of extra settings (or its dotted path)
+
+The nonce is ``request.csp_nonce`` (Flask-Talisman) or ``g.csp_nonce`` when set. A bad
+configuration raises :class:`ConfigError` from ``init_app``, at start-up, listing every problem
+with its id and fix; a request never shows a traceback for it: a failing hook or bad field logs
+one ERROR line (logger "pylon_idv") and renders nothing.
+"""
+
+import flask
+from markupsafe import Markup
+
+import pylon_idv
+
+from . import _web
+from ._web import ConfigError
+
+__all__ = ["ConfigError", "PylonIDV"]
+
+STATIC_URL_PATH = "/_pylon_idv"
+
+
+def _flask_login_email():
+    try:
+        from flask_login import current_user
+    except ImportError:
+        return None
+    if not getattr(current_user, "is_authenticated", False):
+        return None
+    return getattr(current_user, "email", None) or None
+
+
+class PylonIDV:
+    """The extension; one instance may serve several apps (``init_app`` each)."""
+
+    def __init__(self, app=None, *, email=None, fields=None):
+        self._email = email
+        self._fields = fields
+        if app is not None:
+            self.init_app(app)
+
+    def email_loader(self, fn):
+        """Decorator: ``fn()`` returns the current user's email, or None for a visitor."""
+        self._email = fn
+        return fn
+
+    def fields_loader(self, fn):
+        """Decorator: ``fn()`` returns a dict of extra settings (name, avatar_url, ...)."""
+        self._fields = fn
+        return fn
+
+    def init_app(self, app):
+        """Check the configuration and install ``pylon_chat()``; raises ConfigError."""
+        c = app.config
+        page, problems = _web.load(app_id=c.get("PYLON_IDV_APP_ID"),
+                                   secret_env=c.get("PYLON_IDV_SECRET_ENV"),
+                                   previous_env=c.get("PYLON_IDV_PREVIOUS_SECRETS_ENV"),
+                                   mode=c.get("PYLON_IDV_MODE"),
+                                   script_url=c.get("PYLON_IDV_SCRIPT_URL"))
+        email = _web.resolve_hook(c.get("PYLON_IDV_EMAIL"), "PYLON_IDV_EMAIL", problems)
+        fields = _web.resolve_hook(c.get("PYLON_IDV_FIELDS"), "PYLON_IDV_FIELDS", problems)
+        if problems:
+            raise ConfigError(problems)
+        state = _State(page, email, fields)
+        app.extensions["pylon_idv"] = state
+        if page.mode == "data" and page.script_url is None:
+            bp = flask.Blueprint("pylon_idv", __name__, static_folder=pylon_idv.static_path(),
+                                 static_url_path=STATIC_URL_PATH)
+            app.register_blueprint(bp)
+        app.add_template_global(self._pylon_chat, "pylon_chat")
+        app.logger.info("pylon_idv: identity secret %s, mode %s", page.fingerprint, page.mode)
+
+    def _pylon_chat(self, **fields):
+        state = flask.current_app.extensions["pylon_idv"]
+        return state.render(self._email, self._fields, fields)
+
+
+class _State:
+    def __init__(self, page, email, fields):
+        self.page, self.email, self.fields = page, email, fields
+
+    def render(self, email_fn, fields_fn, fields):
+        page = self.page
+        try:
+            email_fn = email_fn or self.email or _flask_login_email     # the decorator wins
+            fields_fn = fields_fn or self.fields
+            extra = dict(fields_fn() or {}) if fields_fn else {}
+            extra.update(fields)
+            if page.mode == "data" and page.script_url is None:
+                page = _web.Page(page.app_id, page.signer, page.mode,
+                                 flask.url_for("pylon_idv.static", filename="pylon-chat.js"))
+            nonce = getattr(flask.request, "csp_nonce", None) if flask.has_request_context() \
+                else None
+            if nonce is None:
+                nonce = flask.g.get("csp_nonce") if flask.has_app_context() else None
+            return Markup(page.render(email_fn(), nonce=nonce, fields=extra))
+        except Exception as e:
+            _web.log_once(("flask-render", type(e)), "pylon_idv: pylon_chat() renders nothing: "
+                          "%s: %s", type(e).__name__, e, exc_info=True)
+            return Markup("")

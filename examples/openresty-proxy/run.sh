@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# run.sh -- the OpenResty proxy example, from a checkout: builds the LuaJIT module if needed
+# (scripts/test-lua.sh, build only), starts demo_services.py (the app on 127.0.0.1:9000, the
+# auth stand-in on :4180) and nginx on http://127.0.0.1:8080/ in the foreground (Ctrl-C stops
+# both). A secret is generated when PYLON_IDENTITY_SECRET is not set.
+#   examples/openresty-proxy/run.sh        (PORT, APP_PORT, AUTH_PORT: other ports)
+set -euo pipefail
+root=$(cd "$(dirname "$0")/../.." && pwd)
+cd "$root"
+prefix=$root/build/openresty-proxy
+if [ ! -f build/lua/luajit/lib/lua/5.1/pylon_idv.so ]; then
+  LUA_VERSIONS=luajit BUILD_ONLY=1 NGINX_TEST=0 CMAKE_TEST=0 VALGRIND_TEST=0 scripts/test-lua.sh build
+fi
+if [ -z "${PYLON_IDENTITY_SECRET:-}" ]; then
+  PYLON_IDENTITY_SECRET=$(openssl rand -hex 32)
+  echo "run.sh: PYLON_IDENTITY_SECRET not set: using a new random one"
+fi
+export PYLON_IDENTITY_SECRET
+export PYLON_CHAT_JS=${PYLON_CHAT_JS:-$root/bindings/python/pylon_idv/static/pylon-chat.js}
+mkdir -p "$prefix/logs" "$prefix/temp"
+port=${PORT:-8080}; app_port=${APP_PORT:-9000}; auth_port=${AUTH_PORT:-4180}
+sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
+    -e "s|server 127.0.0.1:9000;|server 127.0.0.1:$app_port;|" \
+    -e "s|server 127.0.0.1:4180;|server 127.0.0.1:$auth_port;|" \
+    examples/openresty-proxy/nginx.conf > "$prefix/nginx.conf"
+python3 examples/openresty-proxy/demo_services.py --app-port "$app_port" --auth-port "$auth_port" &
+services=$!
+trap 'kill $services 2>/dev/null || true' EXIT
+echo "open http://127.0.0.1:$port/ -- sign in: http://127.0.0.1:$port/oauth2/sign_in?user=jane"
+nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/startup.log" -g 'daemon off;'

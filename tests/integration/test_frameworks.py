@@ -1,0 +1,237 @@
+#!/usr/bin/env python3
+"""The drop-in integrations in their real servers, read back by headless Chromium.
+
+    test_frameworks.py VENV_BIN [django|flask|fastapi ...]
+
+VENV_BIN holds python, gunicorn and uvicorn of a venv with pylon_idv and the frameworks of
+tests/integration/requirements.txt (scripts/test-integrations.sh makes it). Each example is
+started exactly as its README section says, on 127.0.0.1 and a free port:
+
+    django   examples/django/manage.py rundemo --port P        (runserver)
+    flask    gunicorn -c examples/flask/gunicorn.conf.py extension:app --bind 127.0.0.1:P
+             (2 pre-fork workers, preload)
+    fastapi  uvicorn --app-dir examples/fastapi app:app --host 127.0.0.1 --port P
+
+and in each mode: "data" under Pylon's documented policy `script-src 'self'
+https://widget.usepylon.com` (the data element and pylon-chat.js from the app's own origin),
+and "inline" under a per-request nonce policy. For an anonymous visitor, then jane, then a user
+with a non-ASCII email and a hostile name, Chromium reads window.pylon.chat_settings: exactly
+app_id (+ email, the stdlib reference hash, name), the widget's script element is in the DOM,
+and nothing hostile ran. Then each bad configuration (missing secret, malformed secret,
+malformed previous secret, missing app id) must stop the server at start-up with its
+pylon_idv.E00x id, without the secret (and Django's check without a traceback).
+Every server is stopped on exit; every wait is bounded.
+"""
+import hashlib
+import hmac
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser import Browser, free_port  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
+OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+APP_ID = "test-app_1"
+PYLON_CSP = "script-src 'self' https://widget.usepylon.com"
+USERS = {
+    "jane": ("jane@example.com", "Jane Doe"),
+    "jorg": ("jörg+chat@exämple.com", "Jörg </script><script>window.__pwned=1</script>"),
+}
+EXPR = ("JSON.stringify({s: window.pylon && window.pylon.chat_settings,"
+        " widget: !!document.querySelector('script[src=\"https://widget.usepylon.com/widget/"
+        + APP_ID + "\"]'), pwned: typeof window.__pwned})")
+
+checks = failures = 0
+
+
+def check(cond, what):
+    global checks, failures
+    checks += 1
+    failures += 0 if cond else 1
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    return cond
+
+
+def reference_hash(email):
+    return hmac.new(bytes.fromhex(SECRET), email.encode(), hashlib.sha256).hexdigest()
+
+
+def command(bin_dir, name, port):
+    py = os.path.join(bin_dir, "python")
+    if name == "django":
+        return [py, "examples/django/manage.py", "rundemo", "--port", str(port)]
+    if name == "flask":
+        return [os.path.join(bin_dir, "gunicorn"), "-c", "examples/flask/gunicorn.conf.py",
+                "extension:app", "--bind", "127.0.0.1:%d" % port]
+    return [os.path.join(bin_dir, "uvicorn"), "--app-dir", "examples/fastapi", "app:app",
+            "--host", "127.0.0.1", "--port", str(port)]
+
+
+class Server:
+    def __init__(self, bin_dir, name, env, tmp):
+        self.port = free_port()
+        self.url = "http://127.0.0.1:%d" % self.port
+        self.log = open(os.path.join(tmp, "%s-%d.log" % (name, self.port)), "w+b")
+        self.proc = subprocess.Popen(command(bin_dir, name, self.port), cwd=ROOT, env=env,
+                                     stdout=self.log, stderr=subprocess.STDOUT)
+
+    def wait(self, seconds=30):
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return False
+            try:
+                urllib.request.urlopen(self.url + "/", timeout=2).read()
+                return True
+            except OSError:
+                time.sleep(0.2)
+        return False
+
+    def stop(self):
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.seek(0)
+        return self.log.read().decode("utf-8", "replace")
+
+
+def env_for(tmp, mode, **overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PYLON_", "DEMO_"))}
+    env.update(PYLON_IDENTITY_SECRET=SECRET + "\n", PYLON_IDENTITY_SECRET_PREVIOUS=OLD,
+               PYLON_APP_ID=APP_ID, DEMO_MODE=mode,
+               DEMO_DB=os.path.join(tmp, "django-%s.sqlite3" % mode))
+    for k, v in overrides.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def children(pid):
+    out = []
+    for d in os.listdir("/proc"):
+        if d.isdigit():
+            try:
+                with open("/proc/%s/stat" % d) as f:
+                    if int(f.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        out.append(int(d))
+            except (OSError, ValueError, IndexError):
+                pass
+    return out
+
+
+def run_pages(browser, bin_dir, name, mode, tmp):
+    label = "%s/%s" % (name, mode)
+    server = Server(bin_dir, name, env_for(tmp, mode), tmp)
+    try:
+        if not check(server.wait(), "%s: the example starts (%s)" % (label, " ".join(
+                command(bin_dir, name, server.port)[1:]))):
+            return
+        with urllib.request.urlopen(server.url + "/", timeout=5) as r:
+            csp = r.headers.get("Content-Security-Policy", "")
+            body = r.read().decode()
+        if mode == "data":
+            check(csp == PYLON_CSP, "%s: served under Pylon's documented policy" % label)
+            m = re.search(r'<script src="([^"]+)"></script>', body)
+            if check(m is not None, "%s: the page loads pylon-chat.js by URL" % label):
+                with urllib.request.urlopen(server.url + m.group(1), timeout=5) as r:
+                    js = r.read()
+                    ctype = r.headers.get("Content-Type", "")
+                check(js == open(os.path.join(STATIC, "pylon-chat.js"), "rb").read()
+                      and "javascript" in ctype,
+                      "%s: %s is the package's pylon-chat.js (%s)" % (label, m.group(1), ctype))
+        else:
+            check(re.fullmatch(r"script-src 'nonce-[A-Za-z0-9_-]+' https://widget\.usepylon\.com",
+                               csp) is not None, "%s: served under a nonce policy" % label)
+            nonces = set(re.findall(r'<script nonce="([^"]+)"', body))
+            check(len(nonces) == 1 and "'nonce-%s'" % nonces.pop() in csp,
+                  "%s: the inline scripts carry the request's nonce" % label)
+        if name == "flask":
+            check(len(children(server.proc.pid)) == 2, "%s: gunicorn runs 2 pre-fork workers"
+                  % label)
+        for who in ("anonymous", "jane", "jorg", "anonymous"):
+            path = "/logout" + ("/" if name == "django" else "") if who == "anonymous" else \
+                "/login/%s%s" % (who, "/" if name == "django" else "")
+            got = json.loads(browser.evaluate(server.url + path, EXPR))
+            s = got["s"]
+            if who == "anonymous":
+                check(s == {"app_id": APP_ID}, "%s: anonymous visitor: chat_settings is exactly "
+                      "the app id (got %r)" % (label, s))
+            else:
+                email, fullname = USERS[who]
+                check(s == {"app_id": APP_ID, "email": email, "email_hash": reference_hash(email),
+                            "name": fullname},
+                      "%s: %s logged in: chat_settings = app_id, email, the reference "
+                      "email_hash, name (got %r)" % (label, who, s))
+            check(got["widget"], "%s: %s: the widget's script element for %s is in the DOM"
+                  % (label, who, APP_ID))
+            check(got["pwned"] == "undefined", "%s: %s: nothing hostile ran" % (label, who))
+    finally:
+        log = server.stop()
+        check(SECRET not in log and SECRET[:16] not in log, "%s: the server log does not show "
+              "the secret" % label)
+
+
+BAD = [
+    ("E001", "missing secret", {"PYLON_IDENTITY_SECRET": None}),
+    ("E002", "malformed secret", {"PYLON_IDENTITY_SECRET": SECRET[:17] + "G" + SECRET[18:]}),
+    ("E003", "malformed previous secret", {"PYLON_IDENTITY_SECRET_PREVIOUS": OLD + " " + OLD[:63]}),
+    ("E004", "missing app id", {"PYLON_APP_ID": ""}),
+]
+
+
+def run_bad(bin_dir, name, tmp):
+    for code, what, overrides in BAD:
+        label = "%s: %s" % (name, what)
+        server = Server(bin_dir, name, env_for(tmp, "data", **overrides), tmp)
+        try:
+            server.proc.wait(30)
+            exited = True
+        except subprocess.TimeoutExpired:
+            exited = False
+        log = server.stop()
+        check(exited and server.proc.returncode != 0,
+              "%s: refuses to start (exit %s)" % (label, server.proc.returncode))
+        check("pylon_idv.%s" % code in log, "%s: the log names pylon_idv.%s" % (label, code))
+        check("Fix:" in log or "HINT:" in log, "%s: the log says how to fix it" % label)
+        check(SECRET[:12] not in log and OLD[:12] not in log and SECRET[18:30] not in log,
+              "%s: the log does not show a secret" % label)
+        if name == "django":
+            check("Traceback" not in log, "%s: manage.py reports it without a traceback" % label)
+        if not (exited and "pylon_idv.%s" % code in log):
+            print(log[-3000:])
+
+
+def main():
+    global STATIC
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    bin_dir = os.path.abspath(sys.argv[1])
+    names = sys.argv[2:] or ["django", "flask", "fastapi"]
+    STATIC = subprocess.run([os.path.join(bin_dir, "python"), "-c",
+                             "import pylon_idv; print(pylon_idv.static_path())"],
+                            capture_output=True, text=True, check=True).stdout.strip()
+    with tempfile.TemporaryDirectory(prefix="pylon-frameworks-") as tmp, Browser() as browser:
+        for name in names:
+            for mode in ("data", "inline"):
+                run_pages(browser, bin_dir, name, mode, tmp)
+            run_bad(bin_dir, name, tmp)
+    print("test_frameworks: %d passed, %d failed" % (checks - failures, failures))
+    sys.exit(1 if failures or not checks else 0)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,333 @@
+#!/usr/bin/env python3
+"""pylon_idv.openresty in a real nginx + lua-nginx-module, in front of a backend that knows
+nothing of Pylon, with an auth_request to a stand-in for oauth2-proxy.
+
+    test_openresty.py CPATH_DIR [PYLON_CHAT_JS]
+
+CPATH_DIR holds the LuaJIT build of pylon_idv.so (scripts/test-lua.sh builds
+build/lua/luajit/lib/lua/5.1); PYLON_CHAT_JS defaults to the one source file
+bindings/python/pylon_idv/static/pylon-chat.js. The example
+examples/openresty-proxy/nginx.conf runs as it is but for its ports and module paths, with
+examples/openresty-proxy/demo_services.py as the app and the auth service, all on 127.0.0.1
+and free ports under a temporary prefix.
+
+Checks: every bad configuration (missing secret, malformed secret, malformed previous secret,
+missing app id, malformed app id, no pylon-chat.js) stops nginx at start-up with its id and
+fix and without the secret; then, running: the settings for the user the auth subrequest
+names (stdlib reference hash), app id only for a visitor, a client-sent X-Auth-Request-Email
+ignored (alone and beside a real session), the backend's own X-Auth-Request-Email ignored;
+each changed page byte for byte the backend's with the insertion before </body>, no
+Content-Length left; a 1 MiB page; a chunked page whose </body> straddles two chunks (the first
+part reaches the client before the backend sends the second); gzip, JSON, fragment and HEAD
+untouched; pylon-chat.js served from the same origin; headless Chromium reads
+window.pylon.chat_settings under the backend's CSP `script-src 'self'
+https://widget.usepylon.com`; and an error log free of [error]/[alert]/[crit]/[emerg].
+"""
+import gzip
+import hashlib
+import hmac
+import http.client
+import json
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from browser import Browser, free_port  # noqa: E402
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+EXAMPLE = os.path.join(ROOT, "examples", "openresty-proxy")
+SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
+OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
+APP_ID = "proxy-app_1"
+PYLON_CSP = "script-src 'self' https://widget.usepylon.com"
+USERS = {"jane": ("jane@example.com", "Jane Doe"), "jorg": ("jörg+chat@exämple.com", "Jörg")}
+INSERT = re.compile(rb'<script type="application/json" id="pylon-chat-settings">(.*?)</script>'
+                    rb'<script src="/_pylon_idv/pylon-chat\.js"></script>', re.S)
+
+checks = failures = 0
+
+
+def check(cond, what):
+    global checks, failures
+    checks += 1
+    failures += 0 if cond else 1
+    print(("ok   " if cond else "FAIL ") + what, flush=True)
+    return cond
+
+
+def reference_hash(email):
+    return hmac.new(bytes.fromhex(SECRET), email.encode(), hashlib.sha256).hexdigest()
+
+
+def expected_settings(user):
+    if user is None:
+        return {"app_id": APP_ID}
+    email, name = USERS[user]
+    return {"app_id": APP_ID, "email": email, "email_hash": reference_hash(email), "name": name}
+
+
+class Nginx:
+    def __init__(self, prefix, conf):
+        self.prefix, self.conf = prefix, conf
+        self.pidfile = os.path.join(prefix, "logs", "nginx.pid")
+
+    def start(self, env):
+        for f in ("error.log", "startup.log"):
+            open(os.path.join(self.prefix, "logs", f), "w").close()
+        return subprocess.run(["nginx", "-p", self.prefix + "/", "-c", self.conf, "-e",
+                               os.path.join(self.prefix, "logs", "startup.log")], env=env,
+                              capture_output=True, text=True, timeout=30)
+
+    def logs(self):
+        out = ""
+        for f in ("error.log", "startup.log"):
+            with open(os.path.join(self.prefix, "logs", f), errors="replace") as fh:
+                out += fh.read()
+        return out
+
+    def stop(self):
+        try:
+            pid = int(open(self.pidfile).read())
+        except (OSError, ValueError):
+            return
+        try:
+            os.kill(pid, signal.SIGQUIT)
+            for _ in range(100):
+                os.kill(pid, 0)
+                time.sleep(0.05)
+            os.kill(pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        try:
+            os.unlink(self.pidfile)
+        except OSError:
+            pass
+
+
+def env_for(**overrides):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("PYLON_")}
+    env.update(PYLON_IDENTITY_SECRET=SECRET + "\n", PYLON_IDENTITY_SECRET_PREVIOUS=OLD,
+               PYLON_APP_ID=APP_ID, PYLON_CHAT_JS=CHAT_JS)
+    for k, v in overrides.items():
+        if v is None:
+            env.pop(k, None)
+        else:
+            env[k] = v
+    return env
+
+
+def get(port, path, headers=None, method="GET"):
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request(method, path, headers=headers or {})
+        r = c.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        c.close()
+
+
+def check_insert(label, got, original, user):
+    """got must be original with the data element + script tag before its first </body."""
+    m = INSERT.search(got)
+    if not check(m is not None and got.count(b'id="pylon-chat-settings"') == 1,
+                 "%s: one data element and the pylon-chat.js tag" % label):
+        return
+    at = re.search(rb"</body[\s>]", original, re.I).start()
+    check(m.start() == at and got[:m.start()] + got[m.end():] == original,
+          "%s: the rest is the backend's page byte for byte (%d bytes), insertion before </body>"
+          % (label, len(original)))
+    check(json.loads(m.group(1)) == expected_settings(user),
+          "%s: settings %s" % (label, "= app id only" if user is None else
+                               "for %s, with the reference email_hash" % user))
+
+
+def bad_configs(ng):
+    bad = [
+        ("E001", "missing secret", {"PYLON_IDENTITY_SECRET": None}),
+        ("E002", "malformed secret", {"PYLON_IDENTITY_SECRET": SECRET[:17] + "G" + SECRET[18:]}),
+        ("E003", "malformed previous secret",
+         {"PYLON_IDENTITY_SECRET_PREVIOUS": OLD + " " + OLD[:63]}),
+        ("E004", "missing app id", {"PYLON_APP_ID": ""}),
+        ("E005", "malformed app id", {"PYLON_APP_ID": "app id/"}),
+        ("E008", "no pylon-chat.js", {"PYLON_CHAT_JS": "/nonexistent/pylon-chat.js"}),
+    ]
+    for code, what, overrides in bad:
+        r = ng.start(env_for(**overrides))
+        log = r.stderr + ng.logs()
+        if not check(r.returncode != 0, "bad config, %s: nginx refuses to start" % what):
+            ng.stop()
+        check("pylon_idv.%s" % code in log and "Fix:" in log,
+              "bad config, %s: the log names pylon_idv.%s and the fix" % (what, code))
+        check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log,
+              "bad config, %s: the log does not show a secret" % what)
+
+
+def streaming_split(port, app_port):
+    """/split: the client must get the first part before the backend sends the second."""
+    c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        c.request("GET", "/split", headers={"Cookie": "demo_session=jane"})
+        r = c.getresponse()
+        headers = {k.lower(): v for k, v in r.getheaders()}
+        first = r.read1(65536)
+        while len(first) < 100:
+            more = r.read1(65536)
+            if not more:
+                break
+            first += more
+        urllib.request.urlopen("http://127.0.0.1:%d/release" % app_port, timeout=5).read()
+        rest = r.read()
+    finally:
+        c.close()
+    return headers, first, rest
+
+
+def main():
+    global CHAT_JS
+    if len(sys.argv) < 2:
+        sys.exit(__doc__)
+    cpath = os.path.abspath(sys.argv[1])
+    # the one source file of pylon-chat.js (the wheel and the rock ship copies of it)
+    CHAT_JS = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(
+        ROOT, "bindings", "python", "pylon_idv", "static", "pylon-chat.js")
+    js = open(CHAT_JS, "rb").read()
+    prefix = tempfile.mkdtemp(prefix="pylon_idv_openresty.")
+    os.chmod(prefix, 0o755)
+    for d in ("logs", "temp"):
+        os.mkdir(os.path.join(prefix, d))
+    port, app_port, auth_port = free_port(), free_port(), free_port()
+    conf = open(os.path.join(EXAMPLE, "nginx.conf")).read()
+    lua_path = os.environ.get("EXTRA_LUA_PATH", "") + os.path.join(ROOT, "bindings", "lua",
+                                                                    "?.lua") + ";;"
+    for old, new in (("listen 127.0.0.1:8080;", "listen 127.0.0.1:%d;" % port),
+                     ("server 127.0.0.1:9000;", "server 127.0.0.1:%d;" % app_port),
+                     ("server 127.0.0.1:4180;", "server 127.0.0.1:%d;" % auth_port)):
+        assert conf.count(old) == 1, old
+        conf = conf.replace(old, new)
+    conf, n1 = re.subn(r"lua_package_path '[^']*';", "lua_package_path '%s';" % lua_path, conf)
+    conf, n2 = re.subn(r"lua_package_cpath '[^']*';", "lua_package_cpath '%s/?.so;;';" % cpath, conf)
+    assert n1 == n2 == 1
+    conf_path = os.path.join(prefix, "nginx.conf")
+    open(conf_path, "w").write(conf)
+    ng = Nginx(prefix, conf_path)
+    services = subprocess.Popen([sys.executable, os.path.join(EXAMPLE, "demo_services.py"),
+                                 "--app-port", str(app_port), "--auth-port", str(auth_port)],
+                                stdout=subprocess.DEVNULL)
+    try:
+        bad_configs(ng)
+        r = ng.start(env_for())
+        if not check(r.returncode == 0, "nginx starts with the example's configuration"):
+            print(r.stderr, ng.logs())
+            return
+        for _ in range(100):
+            try:
+                get(port, "/json")
+                break
+            except OSError:
+                time.sleep(0.05)
+        orig = {p: get(app_port, p)[2] for p in ("/", "/big", "/gzip", "/json", "/fragment",
+                                                 "/evil")}
+        check(len(orig["/big"]) == 1 << 20, "the backend's /big page is 1 MiB")
+
+        for user, headers, label in [
+                (None, {}, "visitor"),
+                ("jane", {"Cookie": "demo_session=jane"}, "jane (session)"),
+                ("jorg", {"Cookie": "demo_session=jorg"}, "jörg (session, UTF-8 email)"),
+                (None, {"X-Auth-Request-Email": "victim@example.com",
+                        "X-Auth-Request-Preferred-Username": "Victim"},
+                 "visitor sending X-Auth-Request-Email itself"),
+                ("jane", {"Cookie": "demo_session=jane",
+                          "X-Auth-Request-Email": "victim@example.com"},
+                 "jane sending X-Auth-Request-Email: victim")]:
+            status, h, body = get(port, "/", headers)
+            check(status == 200 and "content-length" not in h,
+                  "/ as %s: 200, no Content-Length left (%s)" % (label, h.get("transfer-encoding")))
+            check(h.get("content-security-policy") == PYLON_CSP,
+                  "/ as %s: the backend's CSP passes" % label)
+            check_insert("/ as " + label, body, orig["/"], user)
+            if user:
+                check(h.get("cache-control") == "private, no-store",
+                      "/ as %s: Cache-Control: private, no-store" % label)
+        status, h, body = get(port, "/evil")
+        check_insert("/evil (the backend's response claims victim@example.com)", body,
+                     orig["/evil"], None)
+
+        status, h, body = get(port, "/big", {"Cookie": "demo_session=jane"})
+        check_insert("/big, 1 MiB", body, orig["/big"], "jane")
+        check("content-length" not in h, "/big: no Content-Length left")
+
+        h, first, rest = streaming_split(port, app_port)
+        whole = first + rest
+        check(0 < len(first) and b"pylon-chat-settings" not in first,
+              "/split: %d bytes reached the client before the backend sent the rest "
+              "(the filter streams)" % len(first))
+        import importlib.util
+        spec = importlib.util.spec_from_file_location("demo_services",
+                                                      os.path.join(EXAMPLE, "demo_services.py"))
+        demo = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(demo)
+        part1, part2 = demo.SPLIT
+        check(part1.endswith(b"</bo") and part2.startswith(b"dy>") and len(first) <= len(part1)
+              and first == part1[:len(first)],
+              "/split: the backend's first chunk ends in '</bo', the second starts 'dy>'; the "
+              "client's first bytes are the first chunk's")
+        check_insert("/split, </body> across two chunks", whole, part1 + part2, "jane")
+        check(h.get("transfer-encoding") == "chunked" and "content-length" not in h,
+              "/split: chunked, no Content-Length")
+
+        status, h, body = get(port, "/gzip", {"Cookie": "demo_session=jane"})
+        check(body == orig["/gzip"] and h.get("content-encoding") == "gzip"
+              and gzip.decompress(body).count(b"pylon-chat-settings") == 0,
+              "/gzip: the compressed body passes through untouched")
+        for p, what in (("/json", "JSON"), ("/fragment", "HTML without </body>")):
+            status, h, body = get(port, p, {"Cookie": "demo_session=jane"})
+            check(body == orig[p] and h.get("content-length") in (None, str(len(body))),
+                  "%s (%s): untouched, no stale Content-Length" % (p, what))
+        status, h, body = get(port, "/", {"Cookie": "demo_session=jane"}, method="HEAD")
+        check(status == 200 and body == b"", "HEAD /: answered, no body (%s %r)" % (status, body[:80]))
+
+        status, h, body = get(port, "/_pylon_idv/pylon-chat.js")
+        check(status == 200 and body == js and "javascript" in h.get("content-type", ""),
+              "/_pylon_idv/pylon-chat.js: the package's file, same origin (%s)"
+              % h.get("content-type"))
+
+        with Browser() as browser:
+            expr = ("JSON.stringify({s: window.pylon && window.pylon.chat_settings, widget: "
+                    "!!document.querySelector('script[src=\"https://widget.usepylon.com/widget/"
+                    + APP_ID + "\"]')})")
+            base = "http://127.0.0.1:%d" % port
+            for path, user in (("/", None), ("/oauth2/sign_in?user=jane", "jane"),
+                               ("/oauth2/sign_in?user=jorg", "jorg"),
+                               ("/oauth2/sign_out", None)):
+                got = json.loads(browser.evaluate(base + path, expr))
+                check(got["s"] == expected_settings(user),
+                      "Chromium, %s: window.pylon.chat_settings %s under the backend's CSP (got %r)"
+                      % (path, "= app id only" if user is None else "for " + user, got["s"]))
+                check(got["widget"], "Chromium, %s: the widget's script element is in the DOM"
+                      % path)
+        ng.stop()
+        log = ng.logs() + open(os.path.join(prefix, "logs", "error.log")).read()
+        bad = [l for l in log.splitlines() if re.search(r"\[(error|alert|crit|emerg)\]", l)]
+        check(not bad, "error log clean (no error/alert/crit/emerg)%s" % (
+            "" if not bad else ": " + " | ".join(bad[:3])))
+        check("pylon_idv.openresty: identity secret" in log and SECRET[:12] not in log,
+              "the start-up log names the secret by its fingerprint only")
+    finally:
+        ng.stop()
+        services.terminate()
+        services.wait(10)
+        if failures == 0 or not os.environ.get("KEEP"):
+            shutil.rmtree(prefix, ignore_errors=True)
+    print("test_openresty: %d passed, %d failed" % (checks - failures, failures))
+
+
+if __name__ == "__main__":
+    main()
+    sys.exit(1 if failures or not checks else 0)
