@@ -16,8 +16,8 @@
 # 3. Install the SAME wheel into a venv per pyenv CPython 3.10, 3.11, 3.12, 3.13 and run
 #    tests/python/smoke_abi3.py there; on the oldest and the newest, also a new user's
 #    `pip install .` in a plain venv (build isolation, no setuptools in the venv).
-# An absent pyenv interpreter fails the run, except in CI (CI=1 or --ci), where a fresh
-# Debian may have no pyenv: then it is reported as not proven. Every output stays under
+# An absent pyenv interpreter is reported as not proven (a fresh Debian has one CPython and
+# no pyenv; Debian and PyPI ship no other CPython); PYLON_IDV_REQUIRE_PYENV=1 makes it fail. Every output stays under
 # build/. --build-only stops after step 2's install of the wheel (used by
 # scripts/demo-python.sh; no test tools then). `make test-dist` proves the manylinux wheel
 # and the sdist of `make dist` in fresh Debian roots.
@@ -221,10 +221,10 @@ done
 say "Python binding: proven on CPython ${proven[*]}"
 echo "   wheel: $(basename "$wheel")"
 if [ "${#missing[@]}" != 0 ]; then
-    if [ "$ci" = 1 ]; then
-        echo "   not proven here (pyenv interpreters absent, allowed in CI): ${missing[*]}"
+    if [ "${PYLON_IDV_REQUIRE_PYENV:-0}" != 1 ]; then
+        echo "   NOT PROVEN on this machine (no pyenv CPython ${missing[*]}: the abi3 smoke test ran on the above only)"
     else
-        echo "test-python.sh: pyenv CPython ${missing[*]} absent; install them or run with --ci / CI=1" >&2
+        echo "test-python.sh: pyenv CPython ${missing[*]} absent (PYLON_IDV_REQUIRE_PYENV=1)" >&2
         exit 1
     fi
 fi
