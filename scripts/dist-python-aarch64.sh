@@ -35,7 +35,9 @@ sdist=$DIST/pylon_idv-$version.tar.gz
 # ---- 1. sysroot
 if [ ! -x "$SR/usr/bin/python3" ] || [ ! -f "$SR/usr/lib/aarch64-linux-gnu/libcrypto.a" ]; then
     say "Debian 12 arm64 sysroot in $SR (once)"
-    mirror=$(sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '{print $1; exit}')
+    # this machine's mirror (deb822 sources or a one-line list), else mmdebstrap's default
+    mirror=$( { sed -n 's/^URIs:[[:space:]]*//p' /etc/apt/sources.list.d/*.sources 2>/dev/null || true; } | awk '{print $1; exit}')
+    [ -n "$mirror" ] || mirror=$( { awk '$1 == "deb" { for (i = 2; i <= NF; i++) if ($i ~ /^https?:/) { print $i; exit } }' /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null || true; } | head -n1)
     rm -rf "$SR"
     mmdebstrap --quiet --variant=extract --architectures=arm64 \
         --include=libc6-dev,libssl-dev,python3-dev,python3,python3-pip bookworm "$SR" ${mirror:+"$mirror"}
