@@ -77,7 +77,7 @@ tr -s ' \n' '  ' <"$RAW/show.txt" | grep -q 'is consistent with the following pl
 x=$RAW/unpacked
 "$TOOLS/bin/python" -m zipfile -e "$wheel" "$x"
 so=$x/pylon_idv/_pylon_idv.abi3.so
-file "$so" | grep -q 'ARM aarch64' || die "not an aarch64 extension: $(file "$so")"
+readelf -h "$so" | grep -q 'Machine:.*AArch64' || die "not an aarch64 extension: $(readelf -h "$so" | grep Machine:)"
 needed=$(readelf -d "$so" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')
 exports=$(nm -D --defined-only "$so" | awk '{print $3}' | tr '\n' ' ')
 echo "   NEEDED: $needed"; echo "   exported: $exports"
