@@ -5,12 +5,12 @@
 # Debian root (12 unless FRESH_SUITE says otherwise) (what a newcomer's machine looks like: no compiler, no Python headers, no Lua,
 # no OpenSSL headers; only bash, apt, git, make and CA certificates).
 #
-#   ../shared/tools/fresh-root 'make demo'            # the README's first command, for real
-#   ../shared/tools/fresh-root 'make demo && make test'
-#   FRESH_REF=HEAD~1 ../shared/tools/fresh-root 'make demo'
-#   FRESH_COPY="dist/*.whl" ../shared/tools/fresh-root 'ls /root/in'   # files from here, in /root/in
-#   ../shared/tools/fresh-root --shell                # look around (the root is deleted after)
-#   FRESH_SUITE=bullseye ../shared/tools/fresh-root 'make demo'   # an older Debian (OpenSSL 1.1.1)
+#   scripts/fresh-root.sh 'make demo'            # the README's first command, for real
+#   scripts/fresh-root.sh 'make demo && make test'
+#   FRESH_REF=HEAD~1 scripts/fresh-root.sh 'make demo'
+#   FRESH_COPY="dist/*.whl" scripts/fresh-root.sh 'ls /root/in'   # files from here, in /root/in
+#   scripts/fresh-root.sh --shell                # look around (the root is deleted after)
+#   FRESH_SUITE=bullseye scripts/fresh-root.sh 'make demo'   # an older Debian (OpenSSL 1.1.1)
 #
 # The repository is cloned at FRESH_REF (default HEAD: committed work only), into /root/p of the
 # new root. apt inside reaches the same Debian registry as this machine. Needs root, mmdebstrap
