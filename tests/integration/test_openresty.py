@@ -32,6 +32,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -226,12 +227,17 @@ def main():
         if not check(r.returncode == 0, "nginx starts with the example's configuration"):
             print(r.stderr, ng.logs())
             return
-        for _ in range(100):
-            try:
-                get(port, "/json")
-                break
-            except OSError:
-                time.sleep(0.05)
+        # The backend and the auth service first (nginx answers 502 until they listen), then
+        # nginx; bounded, and a services process that died is reported, not waited for.
+        for p_ in (app_port, auth_port, port):
+            for _ in range(200):
+                try:
+                    socket.create_connection(("127.0.0.1", p_), timeout=1).close()
+                    break
+                except OSError:
+                    if services.poll() is not None:
+                        raise SystemExit("demo_services.py exited with %s" % services.returncode)
+                    time.sleep(0.05)
         orig = {p: get(app_port, p)[2] for p in ("/", "/big", "/gzip", "/json", "/fragment",
                                                  "/evil")}
         check(len(orig["/big"]) == 1 << 20, "the backend's /big page is 1 MiB")
