@@ -160,8 +160,14 @@ def run_pages(browser, bin_dir, name, mode, tmp):
             check(len(nonces) == 1 and "'nonce-%s'" % nonces.pop() in csp,
                   "%s: the inline scripts carry the request's nonce" % label)
         if name == "flask":
-            check(len(children(server.proc.pid)) == 2, "%s: gunicorn runs 2 pre-fork workers"
-                  % label)
+            # The first worker can answer before the arbiter has forked the second: wait for
+            # both (bounded), then require exactly two.
+            deadline = time.monotonic() + 20
+            while len(children(server.proc.pid)) < 2 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            workers = children(server.proc.pid)
+            check(len(workers) == 2, "%s: gunicorn runs 2 pre-fork workers (found %d)"
+                  % (label, len(workers)))
         for who in ("anonymous", "jane", "jorg", "anonymous"):
             path = "/logout" + ("/" if name == "django" else "") if who == "anonymous" else \
                 "/login/%s%s" % (who, "/" if name == "django" else "")
