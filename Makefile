@@ -8,7 +8,7 @@ JOBS    ?= 2
 CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
-.PHONY: all deps deps-minimal build demo test test-c test-c-variants test-consumer \
+.PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
         test-cross clean dist dist-lua rockspecs openresty-example
 
@@ -19,6 +19,9 @@ deps:
 
 deps-minimal:
 	@scripts/install-deps.sh --minimal
+
+deps-c:
+	@scripts/install-deps.sh --c
 
 $(BUILD)/c/CMakeCache.txt:
 	$(CMAKE) -S . -B $(BUILD)/c -DCMAKE_BUILD_TYPE=RelWithDebInfo -DPYLON_IDV_WERROR=ON
@@ -33,12 +36,15 @@ test: deps build
 	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-integrations test-fuzz test-bench
 	@echo "make test: every suite passed"
 
-test-c: build
+# The C library's own suite (ctest): installs only what it needs (valgrind, groff, python3 for
+# the CLI's table), so it runs on its own on any release, Debian 11's CMake 3.18 and OpenSSL 1.1.1 too.
+test-c: deps-c build
 	cd $(BUILD)/c && ctest --output-on-failure -j$(JOBS)
 
 # The C suite again: built by clang with ASan+UBSan, with ThreadSanitizer, and with the
 # EVP fallback (OpenSSL without deprecated APIs), static.
 test-c-variants:
+	@command -v clang >/dev/null || exec scripts/why-missing.sh test-c-variants clang clang
 	CC=clang $(CMAKE) -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=OFF \
 	    -DCMAKE_C_FLAGS="$(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_FLAGS)" >/dev/null
 	$(CMAKE) --build $(BUILD)/asan -j$(JOBS)

@@ -15,7 +15,7 @@ version=$(scripts/version.sh)
 spec=rockspecs/pylon_idv-$version-1.rockspec
 [ -f "$spec" ] || { echo "dist-lua: no $spec (make rockspecs)" >&2; exit 1; }
 scripts/gen-rockspecs.sh --check
-command -v zip >/dev/null || { echo "dist-lua: zip not found (apt install zip)" >&2; exit 1; }
+command -v zip >/dev/null || exec scripts/why-missing.sh dist-lua zip zip
 [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$root" ] || { echo "dist-lua: needs a git checkout (the rock holds the tracked files)" >&2; exit 1; }
 
 stage=$(mktemp -d "${TMPDIR:-/tmp}/pylon_idv-dist-lua.XXXXXX")

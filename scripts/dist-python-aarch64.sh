@@ -25,8 +25,8 @@ CROSS=${CROSS:-aarch64-linux-gnu-}
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "dist-python-aarch64.sh: $*" >&2; exit 1; }
 
-for t in "${CROSS}gcc" qemu-aarch64 mmdebstrap; do
-    command -v "$t" >/dev/null 2>&1 || die "$t missing (Debian: gcc-aarch64-linux-gnu qemu-user mmdebstrap)"
+for t in "${CROSS}gcc:gcc-aarch64-linux-gnu" qemu-aarch64:qemu-user mmdebstrap:mmdebstrap; do
+    command -v "${t%%:*}" >/dev/null 2>&1 || exec scripts/why-missing.sh dist-python-aarch64 "${t%%:*}" "${t#*:}"
 done
 version=$(scripts/version.sh)
 sdist=$DIST/pylon_idv-$version.tar.gz

@@ -17,6 +17,7 @@ FUZZ_SECONDS=${FUZZ_SECONDS:-60}
 FUZZ_BUILD=${FUZZ_BUILD:-build/fuzz}
 CC=${CC:-clang}
 case "$CC" in *clang*) ;; *) CC=clang ;; esac    # libFuzzer needs clang, whatever CC says
+command -v "$CC" >/dev/null || exec scripts/why-missing.sh fuzz "$CC" clang
 ALL_TARGETS="fuzz_secret fuzz_sign fuzz_page"
 TARGETS=${*:-$ALL_TARGETS}
 # Longest input: enough for secrets past the 64-byte key block (hashed first) and emails

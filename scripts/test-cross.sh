@@ -19,6 +19,10 @@ cd "$(dirname "$0")/.."
 build=${1:-build}/cross
 vectors=$PWD/tests/vectors
 mkdir -p "$build"
+for t in aarch64-linux-gnu-gcc:gcc-aarch64-linux-gnu s390x-linux-gnu-gcc:gcc-s390x-linux-gnu \
+         qemu-aarch64:qemu-user qemu-s390x:qemu-user mmdebstrap:mmdebstrap; do
+    command -v "${t%%:*}" >/dev/null 2>&1 || exec scripts/why-missing.sh test-cross "${t%%:*}" "${t#*:}"
+done
 
 sysroot() {   # sysroot ARCH: the cached Debian sysroot, made if missing
     local arch=$1 dir=$build/sysroot-$1

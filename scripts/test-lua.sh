@@ -35,9 +35,9 @@ versions=${LUA_VERSIONS:-5.1 5.3 5.4 luajit}
 busted=$(command -v busted || true)
 # BUILD_ONLY needs luarocks and a compiler only; the suites need busted too.
 if [ "${BUILD_ONLY:-0}" = 0 ] && [ -z "$busted" ]; then
-  echo "test-lua: busted not found (apt install lua-busted, or scripts/install-deps.sh)" >&2; exit 2
+  exec scripts/why-missing.sh test-lua busted lua-busted
 fi
-command -v luarocks >/dev/null || { echo "test-lua: luarocks not found" >&2; exit 2; }
+command -v luarocks >/dev/null || exec scripts/why-missing.sh test-lua luarocks luarocks
 
 mkdir -p "$out"
 failed=()
@@ -98,7 +98,8 @@ for v in $versions; do
     interp=lua$v; abi=$v
   fi
   if ! command -v "$interp" >/dev/null; then
-    echo "test-lua: $interp not installed" >&2; failed+=("$v:missing"); continue
+    if [ "$v" = luajit ]; then pkg="luajit2|luajit"; else pkg=lua$v; fi
+    scripts/why-missing.sh test-lua "$interp" "$pkg"; failed+=("$v:missing"); continue
   fi
   tree=$out/$v; log=$out/build-$v.log
   rm -rf "$tree" "$out/src/$v"

@@ -5,7 +5,7 @@
 #   tests/c/test_man.sh PYLON_IDV_BINARY doc/pylon-idv.1
 set -eu
 cli=$1; man=$2
-command -v groff >/dev/null || { echo "test_man: groff not installed (apt install groff-base)"; exit 1; }
+command -v groff >/dev/null || exec "$(dirname "$0")/../../scripts/why-missing.sh" test_man groff groff-base
 fails=0
 fail() { echo "FAIL $*"; fails=$((fails + 1)); }
 

@@ -27,9 +27,9 @@ root=$(cd "$(dirname "$0")/../.." && pwd)
 cpath_dir=$(cd "${1:?usage: test_nginx.sh CPATH_DIR}" && pwd)
 [ -f "$cpath_dir/pylon_idv.so" ] || { echo "no pylon_idv.so in $cpath_dir" >&2; exit 2; }
 nginx=${NGINX:-nginx}
-command -v "$nginx" >/dev/null || { echo "test_nginx: nginx not found" >&2; exit 2; }
+command -v "$nginx" >/dev/null || exec "$root/scripts/why-missing.sh" test_nginx nginx nginx-light
 for m in ndk_http_module.so ngx_http_lua_module.so; do
-  [ -f "/usr/lib/nginx/modules/$m" ] || { echo "test_nginx: /usr/lib/nginx/modules/$m missing (apt install libnginx-mod-http-lua)" >&2; exit 2; }
+  [ -f "/usr/lib/nginx/modules/$m" ] || exec "$root/scripts/why-missing.sh" test_nginx "/usr/lib/nginx/modules/$m" libnginx-mod-http-lua
 done
 
 vectors=$root/tests/vectors

@@ -11,9 +11,9 @@
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
-command -v nginx >/dev/null || { echo "quickstart: nginx not found (apt install nginx-light libnginx-mod-http-lua)" >&2; exit 2; }
+command -v nginx >/dev/null || exec scripts/why-missing.sh quickstart nginx nginx-light
 unshare -n true 2>/dev/null || { echo "quickstart: cannot make a network namespace (unshare -n needs root)" >&2; exit 2; }
-command -v ip >/dev/null || { echo "quickstart: ip not found (apt install iproute2)" >&2; exit 2; }
+command -v ip >/dev/null || exec scripts/why-missing.sh quickstart ip iproute2
 
 cmd=$(grep -m1 '^PYLON_IDENTITY_SECRET=.* nginx -p "\$PWD" -c examples/openresty/nginx.conf$' README.md || true)
 [ -n "$cmd" ] || { echo "quickstart: README.md shows no 'nginx -p \"\$PWD\" -c examples/openresty/nginx.conf' line" >&2; exit 1; }
