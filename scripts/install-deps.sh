@@ -13,6 +13,9 @@ set -eu
 
 core="build-essential cmake pkg-config libssl-dev"
 core_test="openssl valgrind groff-base"
+# test-consumer links a static consumer with `pkg-config --static`: Debian 13's libcrypto.pc
+# lists -lz -lzstd in Libs.private, so their dev packages must be there.
+consumer="zlib1g-dev libzstd-dev"
 # Python: the interpreter, its headers and venv; build tools and the suite's tools come from
 # PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, scripts/requirements-dist.txt).
 # python3-websocket is for tests/integration/browser.py on the system python3.
@@ -40,7 +43,7 @@ esac
 
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     if [ $minimal = 1 ]; then want="$core $demo_python $demo_lua"
-    elif [ $c_only = 1 ]; then want="$core $core_test python3"; else want="$core $core_test $python $lua $web $tools $cross"; fi
+    elif [ $c_only = 1 ]; then want="$core $core_test python3"; else want="$core $core_test $consumer $python $lua $web $tools $cross"; fi
     echo "install-deps: this script knows Debian/Ubuntu (apt) only." >&2
     echo "install-deps: please install the equivalents of: $(echo $want | tr '|' '/')" >&2
     echo "install-deps: (a C compiler, CMake, pkg-config, OpenSSL >= 1.1.1 headers; Python >= 3.10 with headers and venv; Lua 5.4 headers)" >&2
@@ -105,7 +108,7 @@ elif [ $minimal = 1 ]; then
         echo "install-deps: this system's Python 3 is older than 3.10: the demo skips the Python binding" >&2
     fi
 else
-    want="$core $core_test $python $lua $web $tools $cross"
+    want="$core $core_test $consumer $python $lua $web $tools $cross"
 fi
 
 missing=""
