@@ -9,6 +9,10 @@ Rows (20-byte str email, 32-byte key, as in issue 5):
   hmac.digest                   hmac.digest(bytes.fromhex(secret), email.encode(), "sha256").hex()
   stdlib precomputed            h0 = hmac.new(key, digestmod=hashlib.sha256) once; h0.copy() per call
   pyca precomputed              cryptography's HMAC(key, SHA256()) once; .copy() per call (if importable)
+  floor: sign shape             bench/floor_py.c: the C floor (two SHA-NI compressions in
+  floor: Signer.sign shape      registers + SIMD hex) behind the binding's own call shell
+                                (METH_FASTCALL, arguments read as UTF-8, a new 64-digit str): what
+                                any binding's sign / Signer.sign cannot go below here
 
 Each row is a statement string timed by timeit.Timer(stmt, globals=...), so no lambda or call
 overhead of ours is added. Rows are interleaved round by round (so drift and noise hit every
@@ -34,6 +38,13 @@ import time
 import timeit
 
 import pylon_idv
+
+_floor_dir = os.environ.get("PYLON_IDV_FLOOR_DIR")
+if _floor_dir:                      # bench_python.sh builds it; run by hand, the rows are left out
+    sys.path.insert(0, _floor_dir)
+    import _pylon_idv_floor
+else:                               # pragma: no cover
+    _pylon_idv_floor = None
 
 SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"   # 32 bytes
 EMAIL = "jane.doe@example.com"                                                # 20 bytes
@@ -65,6 +76,11 @@ def rows():
         ("stdlib precomputed `h0.copy()`",
          "h = h0.copy(); h.update(email.encode()); h.hexdigest()"),
     ]
+    if _pylon_idv_floor is not None:
+        _pylon_idv_floor.setup(SECRET, EMAIL)
+        g["floor"] = _pylon_idv_floor
+        out.append(("floor: sign shape `floor.sign(email, secret)`", "floor.sign(email, secret)"))
+        out.append(("floor: Signer.sign shape `floor.sign1(email)`", "floor.sign1(email)"))
     if _c_hmac is not None:
         g["p0"] = _c_hmac.HMAC(key, _c_hashes.SHA256())
         out.append(("pyca/cryptography precomputed `.copy()`",
@@ -202,6 +218,16 @@ def main(argv=None):
     if i_pyca is None:
         print()
         print("(pyca/cryptography is not importable here: no pyca row.)")
+    i_f2 = next((i for i, label in enumerate(labels) if label.startswith("floor: sign ")), None)
+    if i_f2 is not None:
+        i_f1 = i_f2 + 1
+        print()
+        print(f"Ceilings: no binding can beat the floor behind its call, so against the seed "
+              f"snippet `sign` can reach at most {ratio(i_seed, res[i_f2][1]):.2f}x (target 14x) "
+              f"and `Signer.sign` at most {ratio(i_seed, res[i_f1][1]):.2f}x (target 19x); "
+              f"pylon_idv reaches {ratio(i_seed, res[0][1]):.2f}x and "
+              f"{ratio(i_seed, res[1][1]):.2f}x: {ratio(0, res[i_f2][1]):.2f}x and "
+              f"{ratio(1, res[i_f1][1]):.2f}x the time of their floor rows.")
     counts = None if (a.quick or a.no_callgrind) else callgrind_counts(rows())
     if counts:
         print()

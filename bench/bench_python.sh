@@ -9,6 +9,12 @@ if ! "$venv/bin/python" -c 'import pylon_idv' >/dev/null 2>&1; then
     echo "   (building the Python wheel: scripts/test-python.sh --build-only)" >&2
     scripts/test-python.sh --build-only >/dev/null
 fi
+# The floor behind a Python call (bench/floor_py.c): built here, for this venv's Python.
+floor_dir=$PWD/${BUILD:-build}/bench-floor-py
+mkdir -p "$floor_dir"
+inc=$("$venv/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["include"])')
+${CC:-cc} -O2 -shared -fPIC -fvisibility=hidden -Wall -Wextra -Werror -I"$inc" -Ibench \
+    bench/floor_py.c -o "$floor_dir/_pylon_idv_floor.abi3.so" -lcrypto
 script=$PWD/bench/bench_python.py
 cd "$venv"    # import the installed package, never a source tree
-exec bin/python "$script" "$@"
+PYLON_IDV_FLOOR_DIR=$floor_dir exec bin/python "$script" "$@"
