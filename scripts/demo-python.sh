@@ -8,7 +8,7 @@ email=${1:-jane@example.com}
 venv=${BUILD:-build}/venv-py
 if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
     have=$(python3 -c 'import platform; print("Python " + platform.python_version())' 2>/dev/null \
-           || echo "no python3: its Python is older")
+           || echo "no python3 installed, and its apt offers an older one")
     echo "   Python (skipped: the binding needs CPython >= 3.10; this system has $have)"
     exit 0
 fi
