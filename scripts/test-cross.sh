@@ -60,6 +60,7 @@ build_suite() {   # build_suite ARCH TRIPLE: binaries in $build/ARCH/
     "$cc" "${flags[@]}" -o "$out/test_alloc" tests/c/test_alloc.c core/src/*.c "${libs[@]}"
     "$cc" "${flags[@]}" -o "$out/test_paths" tests/c/test_paths.c core/src/*.c "${libs[@]}"
     "$cc" "${flags[@]}" -o "$out/test_script" tests/c/test_script.c core/src/*.c "${libs[@]}"
+    "$cc" "${flags[@]}" -o "$out/test_hex" tests/c/test_hex.c core/src/*.c "${libs[@]}"
     "$cc" "${flags[@]}" -o "$out/test_hygiene" tests/c/test_hygiene.c core/src/*.c "${libs[@]}"
 }
 
@@ -67,7 +68,7 @@ run_suite() {   # run_suite ARCH QEMU CPU [test_paths args...]
     local arch=$1 qemu=$2 cpu=$3 root=$build/sysroot-$1 out=$build/$1 t
     shift 3
     echo "== run on $arch, $qemu -cpu $cpu"
-    for t in test_core test_alloc test_script test_hygiene; do
+    for t in test_core test_alloc test_script test_hygiene test_hex; do
         "$qemu" -cpu "$cpu" -L "$root" "$out/$t" "$vectors" | tail -n 1
     done
     "$qemu" -cpu "$cpu" -L "$root" "$out/test_paths" "$vectors" "$@"

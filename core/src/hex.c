@@ -129,9 +129,9 @@ static inline uint64_t decode8(unsigned char out[4], const char *in)
 }
 
 #if defined(__SSE2__)
-/* Sixteen hex digits at once (SSE2, baseline on x86-64): out[8] gets their bytes; returns a
- * 16-bit mask with a bit set for each character that was a hex digit. */
-static inline unsigned decode16(unsigned char out[8], const char *in)
+/* Sixteen hex digits at once (SSE2, baseline on x86-64): their 8 bytes in the low half of
+ * the result; *mask gets a bit set for each character that was a hex digit. */
+static inline __m128i decode16v(const char *in, unsigned *mask)
 {
     const __m128i zero = _mm_setzero_si128();
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
@@ -144,8 +144,8 @@ static inline unsigned decode16(unsigned char out[8], const char *in)
     /* each 16-bit lane holds (first digit, second digit): first << 4 | second */
     __m128i hi = _mm_and_si128(val, _mm_set1_epi16(0x00ff));
     __m128i pair = _mm_or_si128(_mm_slli_epi16(hi, 4), _mm_srli_epi16(val, 8));
-    _mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(pair, zero));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+    *mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+    return _mm_packus_epi16(pair, zero);
 }
 #endif
 
@@ -155,7 +155,19 @@ int pi_hex_decode(unsigned char *out, const char *in, size_t n)
     unsigned ok, tail = 0xffu;
     size_t i = 0;
 #if defined(__SSE2__)
-    for (; i + 8 <= n; i += 8) bad |= decode16(out + i, in + 2 * i) ^ 0xffffu;
+    /* 32 digits, one 16-byte store: a key or tag read back with 16-byte loads (the compare,
+     * the key set-up) then forwards from one store, not from two halves, which stalls. */
+    for (; i + 16 <= n; i += 16) {
+        unsigned m0, m1;
+        __m128i lo = decode16v(in + 2 * i, &m0), hi = decode16v(in + 2 * i + 16, &m1);
+        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_unpacklo_epi64(lo, hi));
+        bad |= (m0 ^ 0xffffu) | (m1 ^ 0xffffu);
+    }
+    for (; i + 8 <= n; i += 8) {
+        unsigned m;
+        _mm_storel_epi64((__m128i *)(void *)(out + i), decode16v(in + 2 * i, &m));
+        bad |= m ^ 0xffffu;
+    }
 #endif
     for (; i + 4 <= n; i += 4) bad |= decode8(out + i, in + 2 * i) ^ LANES_H;
     for (; i < n; i++) {
@@ -167,6 +179,52 @@ int pi_hex_decode(unsigned char *out, const char *in, size_t n)
     }
     bad |= (uint64_t)(tail ^ 0xffu);
     return (int)(1u ^ (unsigned)((bad | (0u - bad)) >> 63));
+}
+
+/* in[0..2n) with 'A'..'F' lowered: only bytes 0x41..0x46 change, so the result holds a
+ * lowercase hex digit exactly where in held a hex digit of that value. */
+static inline uint64_t lower_hex8(uint64_t w)
+{
+    uint64_t x = w & ~LANES_H;
+    uint64_t upper = (x + (0x80 - 0x41) * LANES_1) & ~(x + (0x80 - 0x47) * LANES_1) & ~w;
+    return w | ((upper & LANES_H) >> 2);                     /* bit 7 -> bit 5: +0x20 */
+}
+
+int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
+{
+    /* n is a multiple of 4 (the caller's check; a length is public) */
+    uint64_t d = 0;
+    char enc[8];
+    size_t i = 0;
+#if defined(__SSE2__)
+    for (; i + 16 <= n; i += 16) {
+        /* the 32 digits of bytes[i..i+16) in registers (as encode16), against the input
+         * with its capitals lowered (bytes 'A'..'F' only: above '@' and below 'G') */
+        const __m128i m = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
+        const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
+        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(bytes + i));
+        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
+        __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i));
+        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i + 16));
+        __m128i ux = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('@')),
+                                   _mm_cmplt_epi8(x, _mm_set1_epi8('G')));
+        __m128i uy = _mm_and_si128(_mm_cmpgt_epi8(y, _mm_set1_epi8('@')),
+                                   _mm_cmplt_epi8(y, _mm_set1_epi8('G')));
+        a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+        b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+        x = _mm_or_si128(x, _mm_and_si128(ux, _mm_set1_epi8(0x20)));
+        y = _mm_or_si128(y, _mm_and_si128(uy, _mm_set1_epi8(0x20)));
+        v = _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y));
+        d |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) ^ 0xffffu;
+    }
+#endif
+    for (; i + 4 <= n; i += 4) {
+        encode4(enc, bytes + i);
+        d |= load64(enc) ^ lower_hex8(load64(hex + 2 * i));
+    }
+    PI_WIPE(enc, sizeof enc);
+    return (int)(1u ^ (unsigned)((d | (0u - d)) >> 63));
 }
 
 int pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t n)

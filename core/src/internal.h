@@ -138,6 +138,12 @@ PI_HIDDEN int  pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t
 PI_HIDDEN void pi_secret_trim(const char *s, size_t n, size_t *lo, size_t *hi);
 /* Validate only (no key material produced). */
 PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
+/* 1 if hex[0..2n) is the hex encoding of bytes[0..n), in either case (each character a hex
+ * digit of the right value), else 0; constant time for a given n, which must be a multiple
+ * of 4. The expected digits stay in registers (SSE2) or are wiped (the portable loop): this
+ * is the one-shot cache's hit test, the secret text against the block key it holds, which
+ * never holds the text. */
+PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex);
 /* A candidate tag: exactly 64 hex digits -> 1 and tag[32] filled; else 0. Branch-free. */
 PI_HIDDEN int  pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t n);
 

@@ -46,7 +46,9 @@ static inline uint32_t words_equal(const unsigned char *a, const unsigned char *
  * pylon_idv_sign called again and again with one secret (a web app) should not pay for the
  * two key compressions each time. Each thread keeps, in one heap entry, the HMAC block key k0
  * of the last secret it used (key material: for a secret of up to 64 bytes it is the key)
- * and the HMAC state derived from it; never the secret text.
+ * and the HMAC state derived from it; never the secret text. A call whose secret is exactly
+ * the hex of that key (either case, no spacing: compared against k0 in constant time by
+ * pi_hex_equals, only lengths deciding whether to compare) signs without decoding it.
  *
  * Who may touch an entry, and when (no thread ever touches freed memory):
  *  - Only its owner thread uses it, between cache_enter() and cache_leave(). The owner marks
@@ -82,6 +84,7 @@ typedef struct pi_cache {
     unsigned char k0[PI_BLOCK];
     pi_hmac_key key;
     int valid;
+    size_t raw_len;           /* bytes of the hex key k0 holds as is (0: hashed, or unknown) */
 } pi_cache;
 
 typedef struct pi_slot {
@@ -263,6 +266,7 @@ static int cache_key_for(pi_cache *c, const unsigned char k0[PI_BLOCK], const pi
     if (!hit) {
         if (c->valid) pi_hmac_key_wipe(&c->key);
         c->valid = 0;
+        c->raw_len = 0;
         OPENSSL_cleanse(c->k0, sizeof c->k0);
         rc = pi_hmac_key_init(&c->key, k0);
         if (rc != 0) return rc;
@@ -277,18 +281,19 @@ static int cache_key_for(pi_cache *c, const unsigned char k0[PI_BLOCK], const pi
 /* The tag of the message under k0 (or, hex != NULL, its hex digits): through this thread's
  * cache, or computed afresh. */
 static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG], char *hex,
-                     const char *email, size_t email_len)
+                     const char *email, size_t email_len, pi_slot *s, size_t raw_len)
 {
-    pi_slot *s = cache_enter();
     const pi_hmac_key *key = NULL;
     pi_hmac_key tmp;
     int rc;
 
     if (s != NULL) {
         rc = cache_key_for(s->entry, k0, &key);
-        if (rc == 0) rc = hex ? pi_hmac_hex(key, hex, email, email_len)
-                              : pi_hmac(key, tag, email, email_len);
-        cache_leave(s);
+        if (rc == 0) {
+            s->entry->raw_len = raw_len;
+            rc = hex ? pi_hmac_hex(key, hex, email, email_len)
+                     : pi_hmac(key, tag, email, email_len);
+        }
         return rc;
     }
     TEST_UNCACHED();
@@ -301,10 +306,11 @@ static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG]
 }
 #else
 static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG], char *hex,
-                     const char *email, size_t email_len)
+                     const char *email, size_t email_len, void *s, size_t raw_len)
 {
     pi_hmac_key tmp;
     int rc;
+    (void)s; (void)raw_len;
     memset(&tmp, 0, sizeof tmp);
     rc = pi_hmac_key_init(&tmp, k0);
     if (rc == 0) rc = hex ? pi_hmac_hex(&tmp, hex, email, email_len)
@@ -316,18 +322,55 @@ static int keyed_tag(const unsigned char k0[PI_BLOCK], unsigned char tag[PI_TAG]
 
 /* ---------------------------------------------------------------------- one-shot */
 
-/* The tag of email under secret_hex, or (hex != NULL) its hex digits. */
+#if defined(PI_CACHE)
+/* 1 when secret_hex is, digit for digit (either case, no spacing), the hex of the key this
+ * entry holds: then it needs no decoding. Only lengths (public) decide whether to compare. */
+static uint32_t cache_hex_hit(const pi_cache *c, const char *secret_hex, size_t len)
+{
+    uint32_t hit;
+    if (!c->valid || c->raw_len == 0 || (c->raw_len & 3u) || len != 2 * c->raw_len
+        || secret_hex == NULL)
+        return 0;
+    hit = (uint32_t)pi_hex_equals(c->k0, c->raw_len, secret_hex);
+    PI_DECLASSIFY(&hit, sizeof hit);       /* as for k0: whether the secret changed */
+    return hit;
+}
+#endif
+
+/* The tag of email under secret_hex, or (hex != NULL) its hex digits. A secret whose digits
+ * are the cached key's signs at once (it is valid: it decoded to that key before); any other
+ * is decoded, its errors first, then the email checked. */
 static int oneshot_tag(unsigned char tag[PI_TAG], char *hex, const char *email,
                        size_t email_len, const char *secret_hex, size_t secret_hex_len)
 {
     unsigned char k0[PI_BLOCK];
+    size_t lo = 0, hi = 0, raw_len;
     int rc;
+#if defined(PI_CACHE)
+    pi_slot *s = cache_enter();
 
+    if (s != NULL && cache_hex_hit(s->entry, secret_hex, secret_hex_len)) {
+        TEST_HOOK(PI_HOOK_IN_USE);
+        rc = (email == NULL && email_len != 0) ? PYLON_IDV_EINVAL
+           : hex ? pi_hmac_hex(&s->entry->key, hex, email, email_len)
+                 : pi_hmac(&s->entry->key, tag, email, email_len);
+        cache_leave(s);
+        return rc;
+    }
+#else
+    void *s = NULL;
+#endif
     rc = pi_secret_to_k0(k0, secret_hex, secret_hex_len, NULL);
-    if (rc != 0) return rc;                  /* k0 is wiped on error */
-    if (email == NULL && email_len != 0) rc = PYLON_IDV_EINVAL;
-    else rc = keyed_tag(k0, tag, hex, email, email_len);
-    PI_WIPE(k0, sizeof k0);
+    if (rc == 0) {                           /* (k0 is wiped on error) */
+        pi_secret_trim(secret_hex, secret_hex_len, &lo, &hi);
+        raw_len = (hi - lo) / 2 <= PI_BLOCK ? (hi - lo) / 2 : 0;   /* else hashed: no hex hit */
+        if (email == NULL && email_len != 0) rc = PYLON_IDV_EINVAL;
+        else rc = keyed_tag(k0, tag, hex, email, email_len, s, raw_len);
+        PI_WIPE(k0, sizeof k0);
+    }
+#if defined(PI_CACHE)
+    if (s != NULL) cache_leave(s);
+#endif
     return rc;
 }
 
@@ -359,8 +402,8 @@ int pylon_idv_verify(const char *email, size_t email_len,
     ok &= words_equal(tag, cand, PI_TAG);
     ok &= (uint32_t)(rc == 0);
     PI_DECLASSIFY(&ok, sizeof ok);         /* the answer */
-    OPENSSL_cleanse(tag, sizeof tag);      /* the expected tag: a valid hash for this email */
-    OPENSSL_cleanse(cand, sizeof cand);
+    PI_WIPE(tag, sizeof tag);              /* the expected tag: a valid hash for this email */
+    PI_WIPE(cand, sizeof cand);
     return (int)ok;
 }
 
@@ -474,8 +517,8 @@ int pylon_idv_signer_match(const pylon_idv_signer *signer,
         found |= eq;
     }
     PI_DECLASSIFY(&idx, sizeof idx);      /* the answer */
-    OPENSSL_cleanse(tag, sizeof tag);      /* the last key's tag: a valid hash */
-    OPENSSL_cleanse(cand, sizeof cand);
+    PI_WIPE(tag, sizeof tag);              /* the last key's tag: a valid hash */
+    PI_WIPE(cand, sizeof cand);
     return (int)(int32_t)idx;
 }
 
