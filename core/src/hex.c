@@ -181,15 +181,6 @@ int pi_hex_decode(unsigned char *out, const char *in, size_t n)
     return (int)(1u ^ (unsigned)((bad | (0u - bad)) >> 63));
 }
 
-/* in[0..2n) with 'A'..'F' lowered: only bytes 0x41..0x46 change, so the result holds a
- * lowercase hex digit exactly where in held a hex digit of that value. */
-static inline uint64_t lower_hex8(uint64_t w)
-{
-    uint64_t x = w & ~LANES_H;
-    uint64_t upper = (x + (0x80 - 0x41) * LANES_1) & ~(x + (0x80 - 0x47) * LANES_1) & ~w;
-    return w | ((upper & LANES_H) >> 2);                     /* bit 7 -> bit 5: +0x20 */
-}
-
 int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
 {
     /* n is a multiple of 4 (the caller's check; a length is public) */
@@ -197,41 +188,40 @@ int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
     char enc[8];
     size_t i = 0;
 #if defined(__SSE2__)
-    for (; i + 16 <= n; i += 16) {
-        /* the 32 digits of bytes[i..i+16) in registers (as encode16), against the input
-         * with its capitals lowered (bytes 'A'..'F' only: above '@' and below 'G') */
+    {
+        /* the 32 digits of bytes[i..i+16) in registers (as encode16); the input lowered where
+         * a letter is expected (|0x20 turns only 'A'..'F' into 'a'..'f'), compared exactly
+         * where a digit is; the differences or-ed together, one mask at the end */
         const __m128i m = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
         const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(bytes + i));
-        __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
-        __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
-        __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i));
-        __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i + 16));
-        __m128i ux = _mm_and_si128(_mm_cmpgt_epi8(x, _mm_set1_epi8('@')),
-                                   _mm_cmplt_epi8(x, _mm_set1_epi8('G')));
-        __m128i uy = _mm_and_si128(_mm_cmpgt_epi8(y, _mm_set1_epi8('@')),
-                                   _mm_cmplt_epi8(y, _mm_set1_epi8('G')));
-        a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
-        b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
-        x = _mm_or_si128(x, _mm_and_si128(ux, _mm_set1_epi8(0x20)));
-        y = _mm_or_si128(y, _mm_and_si128(uy, _mm_set1_epi8(0x20)));
-        v = _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y));
-        d |= (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(v, _mm_setzero_si128())) ^ 0xffffu;
+        const __m128i bit6 = _mm_set1_epi8(0x40);
+        __m128i acc = _mm_setzero_si128();
+        for (; i + 16 <= n; i += 16) {
+            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(bytes + i));
+            __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
+            __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i));
+            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i + 16));
+            a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
+            b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+            /* a letter digit has bit 6 set, a decimal one not: bit 6 >> 1 is the case bit */
+            x = _mm_or_si128(x, _mm_srli_epi16(_mm_and_si128(a, bit6), 1));
+            y = _mm_or_si128(y, _mm_srli_epi16(_mm_and_si128(b, bit6), 1));
+            acc = _mm_or_si128(acc, _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y)));
+        }
+        d = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) ^ 0xffffu;
     }
 #endif
     for (; i + 4 <= n; i += 4) {
+        uint64_t e;
         encode4(enc, bytes + i);
-        d |= load64(enc) ^ lower_hex8(load64(hex + 2 * i));
+        e = load64(enc);
+        d |= e ^ (load64(hex + 2 * i) | ((e & 0x40 * LANES_1) >> 1));
     }
     PI_WIPE(enc, sizeof enc);
     return (int)(1u ^ (unsigned)((d | (0u - d)) >> 63));
 }
 
-int pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t n)
-{
-    if (hex == NULL || n != 2 * PI_TAG) return 0;   /* the length is public */
-    return pi_hex_decode(tag, hex, PI_TAG);
-}
 
 static inline unsigned is_space(unsigned char c)     /* 1 for ' ', \t, \n, \r */
 {

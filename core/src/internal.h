@@ -144,8 +144,6 @@ PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
  * is the one-shot cache's hit test, the secret text against the block key it holds, which
  * never holds the text. */
 PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex);
-/* A candidate tag: exactly 64 hex digits -> 1 and tag[32] filled; else 0. Branch-free. */
-PI_HIDDEN int  pi_tag_decode(unsigned char tag[PI_TAG], const char *hex, size_t n);
 
 /* ---- errors.c ---- */
 /* The message the bindings show for a status: "pylon_idv: " and pylon_idv_message(...), e.g.

@@ -392,18 +392,18 @@ int pylon_idv_verify(const char *email, size_t email_len,
                      const char *secret_hex, size_t secret_hex_len,
                      const char *hash_hex, size_t hash_hex_len)
 {
-    unsigned char tag[PI_TAG], cand[PI_TAG];
+    unsigned char tag[PI_TAG];
     uint32_t ok;
     int rc;
 
     memset(tag, 0, sizeof tag);
     rc = oneshot_tag(tag, NULL, email, email_len, secret_hex, secret_hex_len);
-    ok = (uint32_t)pi_tag_decode(cand, hash_hex, hash_hex_len);
-    ok &= words_equal(tag, cand, PI_TAG);
+    /* the candidate against the tag in hex, as signer_match does (its length is public) */
+    ok = (uint32_t)(hash_hex != NULL && hash_hex_len == 2 * PI_TAG)
+         && (uint32_t)pi_hex_equals(tag, PI_TAG, hash_hex);
     ok &= (uint32_t)(rc == 0);
     PI_DECLASSIFY(&ok, sizeof ok);         /* the answer */
     PI_WIPE(tag, sizeof tag);              /* the expected tag: a valid hash for this email */
-    PI_WIPE(cand, sizeof cand);
     return (int)ok;
 }
 
@@ -502,23 +502,24 @@ int pylon_idv_signer_match(const pylon_idv_signer *signer,
                            const char *email, size_t email_len,
                            const char *hash_hex, size_t hash_hex_len)
 {
-    unsigned char cand[PI_TAG], tag[PI_TAG];
+    unsigned char tag[PI_TAG];
     uint32_t valid, found = 0, idx = 0xffffffffu, i, eq, m;
 
     if (signer == NULL || (email == NULL && email_len != 0)) return -1;
-    valid = (uint32_t)pi_tag_decode(cand, hash_hex, hash_hex_len);
+    /* The candidate is not decoded: each key's tag is compared with it in hex (either case,
+     * every character checked to be the right digit), in constant time. Its length is public. */
+    valid = (uint32_t)(hash_hex != NULL && hash_hex_len == 2 * PI_TAG);
     /* Every key is evaluated, no early exit; the first match is selected by masks. */
     for (i = 0; i <= signer->n_previous; i++) {
         const pi_hmac_key *k = i == 0 ? &signer->current : &signer->previous[i - 1];
         eq = (uint32_t)(pi_hmac(k, tag, email, email_len) == 0);
-        eq &= valid & words_equal(tag, cand, PI_TAG);
+        eq &= valid && (uint32_t)pi_hex_equals(tag, PI_TAG, hash_hex);
         m = pi_ct_mask_u32(eq & ~found);
         idx = (idx & ~m) | (i & m);
         found |= eq;
     }
     PI_DECLASSIFY(&idx, sizeof idx);      /* the answer */
     PI_WIPE(tag, sizeof tag);              /* the last key's tag: a valid hash */
-    PI_WIPE(cand, sizeof cand);
     return (int)(int32_t)idx;
 }
 
