@@ -73,7 +73,9 @@ enum {                               /* every status is 0 or one of these */
  * each thread keeps, in one heap entry, the HMAC block key k0 of its last secret (KEY
  * MATERIAL: for a secret of up to 64 bytes, such as the usual 32, k0 is the key itself, zero
  * padded; for a longer one, its SHA-256) and the SHA-256 states after k0^ipad and k0^opad.
- * Never the secret text. The entry is wiped (OPENSSL_cleanse) and freed by the thread's exit
+ * Never the secret text: a call whose secret is exactly the hex of k0's key (either case, no
+ * spacing) is recognised by comparing the text with that hex in constant time, and signs
+ * without decoding; any other text is decoded and its k0 compared. The entry is wiped (OPENSSL_cleanse) and freed by the thread's exit
  * destructor. When the library is unloaded (dlclose, or exit() -- possibly while other threads
  * still sign), every entry is wiped and freed; for a thread in the middle of a call the unload
  * waits until it returns (at most about 2 s: after that, that one entry is left in place,
