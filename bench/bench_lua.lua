@@ -100,7 +100,7 @@ end
 for r = 1, ROUNDS do
   for j = 0, #loops - 1 do
     local c = loops[(r + j) % #loops + 1]
-    c.samples[#c.samples + 1] = time(c[2], c.n) / c.n * 1e9
+    c.samples[r] = time(c[2], c.n) / c.n * 1e9
   end
 end
 
@@ -111,9 +111,19 @@ local function median(t)
 end
 
 local name = type(rawget(_G, "jit")) == "table" and jit.version or _VERSION
-local base
-for _, c in ipairs(loops) do c.median = median(c.samples) end
-base = loops[3].median
+-- the ratio: the median over rounds of the idiom's time over this row's in the same round
+-- (drift between rounds cancels), as the C and Python benches do
+local idiom_samples = loops[3].samples
 for _, c in ipairs(loops) do
-  io.write(("| %s | %s | %.0f | %.1fx |\n"):format(name, c[1], c.median, base / c.median))
+  local q = {}
+  for r = 1, ROUNDS do q[r] = idiom_samples[r] / c.samples[r] end
+  c.ratio = median(q)
+end
+for _, c in ipairs(loops) do
+  local copy = {}
+  for r = 1, ROUNDS do copy[r] = c.samples[r] end
+  c.median = median(copy)
+end
+for _, c in ipairs(loops) do
+  io.write(("| %s | %s | %.0f | %.1fx |\n"):format(name, c[1], c.median, c.ratio))
 end

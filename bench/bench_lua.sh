@@ -43,7 +43,7 @@ for v in 5.4 luajit; do
   PYLON_IDV_FLOOR=1 LUA_CPATH="${so[$v]}/?.so;${floor_dir[$v]}/?.so;;" "${interp[$v]}" "$root/bench/bench_lua.lua" $quick
 done
 echo
-echo "Medians of CPU time per call over interleaved rounds$([ -n "$quick" ] && echo " (--quick: 3 short rounds, figures rough)");" \
+echo "Medians of CPU time per call over interleaved rounds$([ -n "$quick" ] && echo " (--quick: 3 short rounds, figures rough)"), ratios the median of each round's ratio;" \
      "the idiom does its hex in Lua. Targets (issue 14): idv.sign >= 85x on Lua 5.4, >= 60x on LuaJIT." \
      "The floor row is the C floor (two compressions in registers + SIMD hex) behind the same Lua call" \
      "(bench/floor_lua.c): its ratio is the most any binding's idv.sign can reach here."
