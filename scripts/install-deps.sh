@@ -41,9 +41,12 @@ case "${1:-}" in
     *) echo "usage: scripts/install-deps.sh [--minimal | --c]" >&2; exit 2 ;;
 esac
 
+want_c="$core $core_test python3"   # python3: the CLI's table test (tests/cli/run_cases.py)
+want_all="$core $core_test $consumer $python $lua $web $tools $cross"
+
 if ! command -v dpkg-query >/dev/null 2>&1 || ! command -v apt-get >/dev/null 2>&1; then
     if [ $minimal = 1 ]; then want="$core $demo_python $demo_lua"
-    elif [ $c_only = 1 ]; then want="$core $core_test python3"; else want="$core $core_test $consumer $python $lua $web $tools $cross"; fi
+    elif [ $c_only = 1 ]; then want=$want_c; else want=$want_all; fi
     echo "install-deps: this script knows Debian/Ubuntu (apt) only." >&2
     echo "install-deps: please install the equivalents of: $(echo $want | tr '|' '/')" >&2
     echo "install-deps: (a C compiler, CMake, pkg-config, OpenSSL >= 1.1.1 headers; Python >= 3.10 with headers and venv; Lua 5.4 headers)" >&2
@@ -99,7 +102,7 @@ python_new_enough() {
 }
 
 if [ $c_only = 1 ]; then
-    want="$core $core_test python3"   # python3: the CLI's table test (tests/cli/run_cases.py)
+    want=$want_c
 elif [ $minimal = 1 ]; then
     want="$core $demo_lua"
     if python_new_enough; then
@@ -108,7 +111,7 @@ elif [ $minimal = 1 ]; then
         echo "install-deps: this system's Python 3 is older than 3.10: the demo skips the Python binding" >&2
     fi
 else
-    want="$core $core_test $consumer $python $lua $web $tools $cross"
+    want=$want_all
 fi
 
 missing=""

@@ -75,11 +75,12 @@ enum {                               /* every status is 0 or one of these */
  * padded; for a longer one, its SHA-256) and the SHA-256 states after k0^ipad and k0^opad.
  * Never the secret text: a call whose secret is exactly the hex of k0's key (either case, no
  * spacing) is recognised by comparing the text with that hex in constant time, and signs
- * without decoding; any other text is decoded and its k0 compared. The entry is wiped (OPENSSL_cleanse) and freed by the thread's exit
- * destructor. When the library is unloaded (dlclose, or exit() -- possibly while other threads
- * still sign), every entry is wiped and freed; for a thread in the middle of a call the unload
- * waits until it returns (at most about 2 s: after that, that one entry is left in place,
- * never freed under its user). A thread that signs after the unload, or in a pthread-key
+ * without decoding; any other text is decoded and its k0 compared. The entry is wiped
+ * (OPENSSL_cleanse) and freed by the thread's exit destructor. When the library is unloaded
+ * (dlclose, or exit() -- possibly while other threads still sign), every entry is wiped and
+ * freed; for a thread in the middle of a call the unload waits until it returns (at most
+ * about 2 s: after that, that one entry is left in place, never freed under its user). A
+ * thread that signs after the unload, or in a pthread-key
  * destructor that runs after the cache's own, is served without the cache: the same hash, two
  * more compressions. A forked child wipes and frees the entries of the parent's other threads.
  * Up to 256 threads have an entry at a time; more are served uncached. Building with

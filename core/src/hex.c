@@ -54,17 +54,23 @@ static inline void encode4(char *out, const unsigned char *in)
 }
 
 #if defined(__SSE2__)
-/* Sixteen bytes to 32 lowercase digits (SSE2, baseline on x86-64): nibble + '0', plus 39
- * where the nibble is over 9, chosen by a compare mask. */
-static inline void encode16(char *out, const unsigned char *in)
+/* Sixteen bytes to 32 lowercase digits in two registers (SSE2, baseline on x86-64): nibble +
+ * '0', plus 39 where the nibble is over 9, chosen by a compare mask. */
+static inline void digits16(const unsigned char *in, __m128i *a, __m128i *b)
 {
     const __m128i m = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
     const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
     __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
-    __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
-    a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
-    b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+    __m128i x = _mm_unpacklo_epi8(hi, lo), y = _mm_unpackhi_epi8(hi, lo);
+    *a = _mm_add_epi8(_mm_add_epi8(x, zero), _mm_and_si128(_mm_cmpgt_epi8(x, nine), gap));
+    *b = _mm_add_epi8(_mm_add_epi8(y, zero), _mm_and_si128(_mm_cmpgt_epi8(y, nine), gap));
+}
+
+static inline void encode16(char *out, const unsigned char *in)
+{
+    __m128i a, b;
+    digits16(in, &a, &b);
     _mm_storeu_si128((__m128i *)(void *)out, a);
     _mm_storeu_si128((__m128i *)(void *)(out + 16), b);
 }
@@ -129,9 +135,9 @@ static inline uint64_t decode8(unsigned char out[4], const char *in)
 }
 
 #if defined(__SSE2__)
-/* Sixteen hex digits at once (SSE2, baseline on x86-64): their 8 bytes in the low half of
- * the result; *mask gets a bit set for each character that was a hex digit. */
-static inline __m128i decode16v(const char *in, unsigned *mask)
+/* Sixteen hex digits at once (SSE2, baseline on x86-64): out[8] gets their bytes; returns a
+ * 16-bit mask with a bit set for each character that was a hex digit. */
+static inline unsigned decode16(unsigned char out[8], const char *in)
 {
     const __m128i zero = _mm_setzero_si128();
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
@@ -144,8 +150,8 @@ static inline __m128i decode16v(const char *in, unsigned *mask)
     /* each 16-bit lane holds (first digit, second digit): first << 4 | second */
     __m128i hi = _mm_and_si128(val, _mm_set1_epi16(0x00ff));
     __m128i pair = _mm_or_si128(_mm_slli_epi16(hi, 4), _mm_srli_epi16(val, 8));
-    *mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
-    return _mm_packus_epi16(pair, zero);
+    _mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(pair, zero));
+    return (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
 }
 #endif
 
@@ -155,19 +161,7 @@ int pi_hex_decode(unsigned char *out, const char *in, size_t n)
     unsigned ok, tail = 0xffu;
     size_t i = 0;
 #if defined(__SSE2__)
-    /* 32 digits, one 16-byte store: a key or tag read back with 16-byte loads (the compare,
-     * the key set-up) then forwards from one store, not from two halves, which stalls. */
-    for (; i + 16 <= n; i += 16) {
-        unsigned m0, m1;
-        __m128i lo = decode16v(in + 2 * i, &m0), hi = decode16v(in + 2 * i + 16, &m1);
-        _mm_storeu_si128((__m128i *)(void *)(out + i), _mm_unpacklo_epi64(lo, hi));
-        bad |= (m0 ^ 0xffffu) | (m1 ^ 0xffffu);
-    }
-    for (; i + 8 <= n; i += 8) {
-        unsigned m;
-        _mm_storel_epi64((__m128i *)(void *)(out + i), decode16v(in + 2 * i, &m));
-        bad |= m ^ 0xffffu;
-    }
+    for (; i + 8 <= n; i += 8) bad |= decode16(out + i, in + 2 * i) ^ 0xffffu;
 #endif
     for (; i + 4 <= n; i += 4) bad |= decode8(out + i, in + 2 * i) ^ LANES_H;
     for (; i < n; i++) {
@@ -189,27 +183,23 @@ int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
     size_t i = 0;
 #if defined(__SSE2__)
     {
-        /* the 32 digits of bytes[i..i+16) in registers (as encode16); the input lowered where
-         * a letter is expected (|0x20 turns only 'A'..'F' into 'a'..'f'), compared exactly
-         * where a digit is; the differences or-ed together, one mask at the end */
-        const __m128i m = _mm_set1_epi8(0x0f), nine = _mm_set1_epi8(9);
-        const __m128i zero = _mm_set1_epi8('0'), gap = _mm_set1_epi8('a' - '0' - 10);
+        /* the 32 digits of bytes[i..i+16) in registers; the input lowered where a letter is
+         * expected (|0x20 turns only 'A'..'F' into 'a'..'f'), compared exactly where a digit
+         * is; the differences or-ed together, one mask at the end */
         const __m128i bit6 = _mm_set1_epi8(0x40);
         __m128i acc = _mm_setzero_si128();
         for (; i + 16 <= n; i += 16) {
-            __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(bytes + i));
-            __m128i hi = _mm_and_si128(_mm_srli_epi16(v, 4), m), lo = _mm_and_si128(v, m);
-            __m128i a = _mm_unpacklo_epi8(hi, lo), b = _mm_unpackhi_epi8(hi, lo);
+            __m128i a, b;
             __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i));
             __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i + 16));
-            a = _mm_add_epi8(_mm_add_epi8(a, zero), _mm_and_si128(_mm_cmpgt_epi8(a, nine), gap));
-            b = _mm_add_epi8(_mm_add_epi8(b, zero), _mm_and_si128(_mm_cmpgt_epi8(b, nine), gap));
+            digits16(bytes + i, &a, &b);
             /* a letter digit has bit 6 set, a decimal one not: bit 6 >> 1 is the case bit */
             x = _mm_or_si128(x, _mm_srli_epi16(_mm_and_si128(a, bit6), 1));
             y = _mm_or_si128(y, _mm_srli_epi16(_mm_and_si128(b, bit6), 1));
             acc = _mm_or_si128(acc, _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y)));
         }
-        d = (uint64_t)(unsigned)_mm_movemask_epi8(_mm_cmpeq_epi8(acc, _mm_setzero_si128())) ^ 0xffffu;
+        acc = _mm_cmpeq_epi8(acc, _mm_setzero_si128());
+        d = (uint64_t)((unsigned)_mm_movemask_epi8(acc) ^ 0xffffu);
     }
 #endif
     for (; i + 4 <= n; i += 4) {
@@ -221,7 +211,6 @@ int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
     PI_WIPE(enc, sizeof enc);
     return (int)(1u ^ (unsigned)((d | (0u - d)) >> 63));
 }
-
 
 static inline unsigned is_space(unsigned char c)     /* 1 for ' ', \t, \n, \r */
 {

@@ -84,7 +84,7 @@ typedef struct pi_cache {
     unsigned char k0[PI_BLOCK];
     pi_hmac_key key;
     int valid;
-    size_t raw_len;           /* bytes of the hex key k0 holds as is (0: hashed, or unknown) */
+    size_t raw_len;           /* k0's bytes a hex hit compares (0: none; see oneshot_tag) */
 } pi_cache;
 
 typedef struct pi_slot {
@@ -344,7 +344,6 @@ static int oneshot_tag(unsigned char tag[PI_TAG], char *hex, const char *email,
                        size_t email_len, const char *secret_hex, size_t secret_hex_len)
 {
     unsigned char k0[PI_BLOCK];
-    size_t lo = 0, hi = 0, raw_len;
     int rc;
 #if defined(PI_CACHE)
     pi_slot *s = cache_enter();
@@ -362,8 +361,12 @@ static int oneshot_tag(unsigned char tag[PI_TAG], char *hex, const char *email,
 #endif
     rc = pi_secret_to_k0(k0, secret_hex, secret_hex_len, NULL);
     if (rc == 0) {                           /* (k0 is wiped on error) */
-        pi_secret_trim(secret_hex, secret_hex_len, &lo, &hi);
-        raw_len = (hi - lo) / 2 <= PI_BLOCK ? (hi - lo) / 2 : 0;   /* else hashed: no hex hit */
+        /* The hex hit compares a text of exactly secret_hex_len digits with k0's first
+         * secret_hex_len / 2 bytes. Sound whatever spacing this text had: if it is at most
+         * 128 characters, its key had at most 64 bytes, so k0 is that key zero padded, and
+         * any text matching k0's first bytes decodes to a key with the same k0 (HMAC pads
+         * with zeros too). A longer text may have been hashed into k0: no hex hit for it. */
+        size_t raw_len = secret_hex_len / 2 <= PI_BLOCK ? secret_hex_len / 2 : 0;
         if (email == NULL && email_len != 0) rc = PYLON_IDV_EINVAL;
         else rc = keyed_tag(k0, tag, hex, email, email_len, s, raw_len);
         PI_WIPE(k0, sizeof k0);
