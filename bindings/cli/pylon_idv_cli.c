@@ -98,12 +98,6 @@ static const command *find_command(const char *name)
     return NULL;
 }
 
-static void wipe(void *p, size_t n)
-{
-    volatile unsigned char *v = (volatile unsigned char *)p;
-    while (n--) *v++ = 0;
-}
-
 /* The one line on standard error, exit status 2. */
 static int fail(const char *what)
 {
@@ -161,7 +155,7 @@ static int load_secret(const char *file, char **buf, const char **secret, size_t
     if (p == NULL) return fail("out of memory");
     if (strcmp(file, "-") == 0) {
         if ((err = read_all(0, p, &n)) != 0) {
-            wipe(p, MAX_SECRET_FILE + 1); free(p);
+            pylon_idv_wipe(p, MAX_SECRET_FILE + 1); free(p);
             return fail_errno("cannot read standard input", err);
         }
     } else {
@@ -174,12 +168,12 @@ static int load_secret(const char *file, char **buf, const char **secret, size_t
         err = read_all(fd, p, &n);
         close(fd);
         if (err != 0) {
-            wipe(p, MAX_SECRET_FILE + 1); free(p);
+            pylon_idv_wipe(p, MAX_SECRET_FILE + 1); free(p);
             return fail_errno("cannot read the secret file", err);
         }
     }
     if (n > MAX_SECRET_FILE) {
-        wipe(p, n); free(p);
+        pylon_idv_wipe(p, n); free(p);
         return fail("the secret file is too large (over 1 MiB)");
     }
     *buf = p;
@@ -224,8 +218,8 @@ static int run(const command *c, char **args, const char *secret_file)
         if (rc != 0) return secret_error(rc, NULL, 0);
         snprintf(out, sizeof out, "%s\n", s);
         ret = emit(out, 0);
-        wipe(s, sizeof s);
-        wipe(out, sizeof out);
+        pylon_idv_wipe(s, sizeof s);
+        pylon_idv_wipe(out, sizeof out);
         return ret;
     }
     if ((rc = load_secret(secret_file, &buf, &secret, &secret_len)) != 0) return rc;
@@ -249,8 +243,7 @@ static int run(const command *c, char **args, const char *secret_file)
         if (rc < 0) ret = secret_error(rc, secret, secret_len);
         else {
             char fp[PYLON_IDV_FINGERPRINT_SIZE];
-            pylon_idv_signer_fingerprint(s, fp);
-            if (fp[0] == '\0') ret = secret_error(PYLON_IDV_ECRYPTO, NULL, 0);
+            if (pylon_idv_signer_fingerprint(s, fp) != PYLON_IDV_OK) ret = secret_error(PYLON_IDV_ECRYPTO, NULL, 0);
             else { snprintf(out, sizeof out, "%s\n", fp); ret = emit(out, 0); }
         }
         pylon_idv_signer_free(s);
@@ -261,7 +254,7 @@ static int run(const command *c, char **args, const char *secret_file)
                  pylon_idv_cause_message(cause));
         ret = emit(out, cause == PYLON_IDV_CAUSE_MATCH ? 0 : EXIT_MISMATCH);
     }
-    if (buf) { wipe(buf, secret_len); free(buf); }
+    if (buf) { pylon_idv_wipe(buf, secret_len); free(buf); }
     return ret;
 }
 

@@ -184,13 +184,47 @@ static const pylon_idv_signer *check_signer(lua_State *L)
     return u->signer;
 }
 
+/* A list with a metatable (a read-only configuration proxy: an empty raw table, values
+ * through __index and __len) is read through its metamethods: entries 1, 2, ... until the
+ * first nil, which must agree with __len when there is one. The copy, a plain table, replaces
+ * the argument; never silently an empty list. */
+#define PI_PREVIOUS_MAX 4096
+static void previous_through_metatable(lua_State *L, int arg)
+{
+    lua_Integer i;
+    if (!lua_getmetatable(L, arg)) return;
+    lua_pop(L, 1);
+    lua_newtable(L);
+    for (i = 1; ; i++) {
+        lua_pushinteger(L, i);
+        lua_gettable(L, arg);                  /* __index runs */
+        if (lua_isnil(L, -1)) { lua_pop(L, 1); break; }
+        if (i > PI_PREVIOUS_MAX) luaL_argerror(L, arg, "previous secrets: more than 4096 entries");
+        lua_rawseti(L, -2, (int)i);
+    }
+    if (luaL_getmetafield(L, arg, "__len")) {
+        lua_pushvalue(L, arg);
+        lua_call(L, 1, 1);
+        if (lua_type(L, -1) != LUA_TNUMBER || lua_tonumber(L, -1) != (lua_Number)(i - 1)) {
+            const char *msg = lua_pushfstring(L, "previous secrets: its __len does not say %d, "
+                                              "the number of entries 1, 2, ... it gives",
+                                              (int)(i - 1));
+            luaL_argerror(L, arg, msg);
+        }
+        lua_pop(L, 1);
+    }
+    lua_replace(L, arg);
+}
+
 /* The previous secrets at arg: a sequence, keys 1..n and nothing else (a key like `old = X`
  * or a hole would otherwise silently drop a secret), each value a string. Raises; returns n.
- * Read raw (no metamethods), before any key material exists. */
+ * A plain table is read raw; one with a metatable through it (above). This runs before any
+ * key material exists. */
 static size_t check_previous(lua_State *L, int arg)
 {
     size_t n = 0, i;
     luaL_checktype(L, arg, LUA_TTABLE);
+    previous_through_metatable(L, arg);
     lua_pushnil(L);
     while (lua_next(L, arg) != 0) {
         lua_Number x = lua_type(L, -2) == LUA_TNUMBER ? lua_tonumber(L, -2) : 0;
@@ -268,8 +302,8 @@ static int m_sign(lua_State *L)
     const char *email = luaL_checklstring(L, 2, &email_len);
     char hash[PYLON_IDV_HASH_HEX_SIZE];
 
-    pylon_idv_signer_sign(s, hash, email, email_len);
-    if (hash[0] == '\0') return luaL_error(L, "pylon_idv: signing failed");  /* EVP only */
+    if (pylon_idv_signer_sign(s, hash, email, email_len) != PYLON_IDV_OK)
+        return luaL_error(L, "pylon_idv: signing failed");          /* EVP build only */
     lua_pushlstring(L, hash, PYLON_IDV_HASH_HEX_LEN);
     return 1;
 }
@@ -293,10 +327,11 @@ static int m_match(lua_State *L)
     size_t email_len, hash_len;
     const char *email = luaL_checklstring(L, 2, &email_len);
     const char *hash = opt_hash(L, 3, &hash_len);
-    int k = pylon_idv_signer_match(s, email, email_len, hash, hash_len);
+    size_t k;
 
-    if (k < 0) lua_pushnil(L);
-    else lua_pushinteger(L, (lua_Integer)k);
+    if (pylon_idv_signer_match(s, email, email_len, hash, hash_len, &k) == 1)
+        lua_pushinteger(L, (lua_Integer)k);
+    else lua_pushnil(L);
     return 1;
 }
 
@@ -306,7 +341,8 @@ static int m_fingerprint(lua_State *L)
     const pylon_idv_signer *s = check_signer(L);
     char fp[PYLON_IDV_FINGERPRINT_SIZE];
 
-    pylon_idv_signer_fingerprint(s, fp);
+    if (pylon_idv_signer_fingerprint(s, fp) != PYLON_IDV_OK)
+        return luaL_error(L, "pylon_idv: fingerprint failed");      /* EVP build only */
     lua_pushstring(L, fp);
     return 1;
 }
@@ -331,7 +367,7 @@ static int m_tostring(lua_State *L)
         lua_pushliteral(L, PI_SIGNER_MT ": closed");
         return 1;
     }
-    pylon_idv_signer_fingerprint(u->signer, fp);
+    if (pylon_idv_signer_fingerprint(u->signer, fp) != PYLON_IDV_OK) fp[0] = '\0';
     lua_pushfstring(L, PI_SIGNER_MT ": %s", fp);
     return 1;
 }
@@ -390,8 +426,9 @@ static size_t json_size(lua_State *L, size_t n)
 
 #define PI_PAGE_OVERHEAD 512        /* every fixed text of the four outputs, with room */
 
-/* opts.nonce: a string or nil; any other key in opts is a mistake, raised. */
-static const char *opt_nonce(lua_State *L, int arg, size_t *len, const char *fname)
+/* opts: nil, or a table whose only key may be nonce (when takes_nonce; the JSON text and the
+ * data element take no option at all); any other key is a mistake, raised. The nonce. */
+static const char *check_opts(lua_State *L, int arg, size_t *len, int takes_nonce)
 {
     const char *nonce = NULL;
     *len = 0;
@@ -399,16 +436,18 @@ static const char *opt_nonce(lua_State *L, int arg, size_t *len, const char *fna
     luaL_checktype(L, arg, LUA_TTABLE);
     lua_pushnil(L);
     while (lua_next(L, arg) != 0) {
-        if (lua_type(L, -2) != LUA_TSTRING || strcmp(lua_tostring(L, -2), "nonce") != 0)
-            luaL_error(L, "bad argument #%d to '%s' (unknown option; the only one is nonce)",
-                       arg, fname);
+        if (!takes_nonce || lua_type(L, -2) != LUA_TSTRING
+            || strcmp(lua_tostring(L, -2), "nonce") != 0)
+            luaL_argerror(L, arg, takes_nonce ? "unknown option; the only one is nonce"
+                                              : "unknown option; this function takes none");
         lua_pop(L, 1);
     }
+    if (!takes_nonce) return NULL;
     lua_getfield(L, arg, "nonce");        /* checked raw above: no metamethod ran */
     if (lua_type(L, -1) == LUA_TSTRING) nonce = lua_tolstring(L, -1, len);
     else if (!lua_isnil(L, -1))
-        luaL_error(L, "bad argument #%d to '%s' (nonce: string expected, got %s)", arg, fname,
-                   luaL_typename(L, -1));
+        luaL_argerror(L, arg, lua_pushfstring(L, "nonce: string expected, got %s",
+                                              luaL_typename(L, -1)));
     lua_pop(L, 1);                        /* the string stays anchored by opts */
     return nonce;
 }
@@ -432,16 +471,16 @@ static int page_error(lua_State *L, const pi_page_error *err)
     return 2;
 }
 
-static int field_type_error(lua_State *L, const char *fname, const char *key, size_t key_len,
+static int field_type_error(lua_State *L, const char *key, size_t key_len,
                             const char *what)
 {
     char label[96];
     pi_field_label(label, sizeof label, key, key_len);
-    return luaL_error(L, "bad argument #3 to '%s' (%s: %s, got %s)", fname, label, what,
-                      luaL_typename(L, -1));
+    return luaL_argerror(L, 3, lua_pushfstring(L, "%s: %s, got %s", label, what,
+                                               luaL_typename(L, -1)));
 }
 
-static int page_call(lua_State *L, int kind, const char *fname)
+static int page_call(lua_State *L, int kind)
 {
     size_t email_len = 0, secret_len = 0, nonce_len = 0, n = 0, i, total, len;
     const char *email = NULL, *secret = NULL, *nonce = NULL, *k;
@@ -463,7 +502,7 @@ static int page_call(lua_State *L, int kind, const char *fname)
         return luaL_argerror(L, 2, msg);
     }
     luaL_checktype(L, 3, LUA_TTABLE);
-    if (kind == PI_PAGE_SCRIPT) nonce = opt_nonce(L, 4, &nonce_len, fname);
+    nonce = check_opts(L, 4, &nonce_len, kind == PI_PAGE_SCRIPT);
     lua_settop(L, 4);
 
     /* Pass 1: types (raised), count, a bound on the output. No pointer kept. */
@@ -481,7 +520,7 @@ static int page_call(lua_State *L, int kind, const char *fname)
         k = lua_tolstring(L, -2, &key_len);
         len = 0;
         if (key_len == 6 && memcmp(k, "app_id", 6) == 0) {
-            if (vt != LUA_TSTRING) return field_type_error(L, fname, k, key_len, "string expected");
+            if (vt != LUA_TSTRING) return field_type_error(L, k, key_len, "string expected");
             (void)lua_tolstring(L, -1, &len);
             have_app_id = 1;
             add_size(L, &total, json_size(L, len));
@@ -490,7 +529,7 @@ static int page_call(lua_State *L, int kind, const char *fname)
         }
         if (vt == LUA_TSTRING) (void)lua_tolstring(L, -1, &len);
         else if (vt != LUA_TNUMBER && vt != LUA_TBOOLEAN)
-            return field_type_error(L, fname, k, key_len, "string, number or boolean expected");
+            return field_type_error(L, k, key_len, "string, number or boolean expected");
         add_size(L, &total, 2);
         add_size(L, &total, json_size(L, key_len));
         add_size(L, &total, vt == LUA_TSTRING ? json_size(L, len) : PI_NUMBER_SIZE);
@@ -563,21 +602,21 @@ static int page_call(lua_State *L, int kind, const char *fname)
 /* idv.chat_settings_json(email, secret_or_signer, fields) -> JSON text | nil, err */
 static int l_chat_settings_json(lua_State *L)
 {
-    return page_call(L, PI_PAGE_JSON, "chat_settings_json");
+    return page_call(L, PI_PAGE_JSON);
 }
 
 /* idv.chat_settings_script(email, secret_or_signer, fields [, {nonce = N}])
  * -> "<script [nonce="N"]>window.pylon = ...;</script>" | nil, err */
 static int l_chat_settings_script(lua_State *L)
 {
-    return page_call(L, PI_PAGE_SCRIPT, "chat_settings_script");
+    return page_call(L, PI_PAGE_SCRIPT);
 }
 
 /* idv.chat_settings_data(email, secret_or_signer, fields)
  * -> '<script type="application/json" id="pylon-chat-settings">...</script>' | nil, err */
 static int l_chat_settings_data(lua_State *L)
 {
-    return page_call(L, PI_PAGE_DATA, "chat_settings_data");
+    return page_call(L, PI_PAGE_DATA);
 }
 
 /* idv.widget_script(app_id [, {nonce = N}]) -> the loader's <script> (raises on a bad app_id
@@ -586,7 +625,7 @@ static int l_widget_script(lua_State *L)
 {
     size_t app_id_len, nonce_len, size, len;
     const char *app_id = luaL_checklstring(L, 1, &app_id_len);
-    const char *nonce = opt_nonce(L, 2, &nonce_len, "widget_script");
+    const char *nonce = check_opts(L, 2, &nonce_len, 1);
     pi_page_error err;
     char *out;
 

@@ -528,7 +528,11 @@ static PyObject *signer_wrap(PyTypeObject *type, pylon_idv_signer *signer)
         return NULL;
     }
     SIGNER(self)->signer = signer;
-    pylon_idv_signer_fingerprint(signer, SIGNER(self)->fingerprint);
+    if (pylon_idv_signer_fingerprint(signer, SIGNER(self)->fingerprint) != PYLON_IDV_OK) {
+        Py_DECREF(self);                               /* frees the signer (EVP build only) */
+        PyErr_SetString(PyExc_MemoryError, "pylon_idv: fingerprint failed");
+        return NULL;
+    }
     return self;
 }
 
@@ -662,20 +666,21 @@ static PyObject *Signer_sign(PyObject *self, PyObject *const *args, Py_ssize_t n
     PyObject *a[1], *res = NULL;
     pi_buf e = { 0 };
     char hash[PYLON_IDV_HASH_HEX_SIZE];
+    int rc = PYLON_IDV_OK;
 
     if (parse_args("sign", args, nargs, kwnames, self, 1, names, 1, 1, a) < 0) return NULL;
     if (buf_email(a[0], &e, "sign") < 0) return NULL;
     if (e.n >= PI_GIL_RELEASE_MIN) {
         if (buf_freeze(&e) < 0) goto done;
         Py_BEGIN_ALLOW_THREADS
-        pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
+        rc = pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
         Py_END_ALLOW_THREADS
     } else {
-        pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
+        rc = pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p, (size_t)e.n);
     }
-    if (hash[0] == '\0') {                                  /* EVP fallback only */
+    if (rc != PYLON_IDV_OK) {                               /* EVP build only */
         module_state *st = state_of_type(Py_TYPE(self));
-        if (st != NULL) raise_status(st, PYLON_IDV_ECRYPTO, NULL, 0, 0);
+        if (st != NULL) raise_status(st, rc, NULL, 0, 0);
     }
     else res = hash_str(hash, PYLON_IDV_HASH_HEX_LEN);
 done:
@@ -691,6 +696,7 @@ static int signer_match(PyObject *self, const char *fname, PyObject *const *args
     PyObject *a[2];
     pi_buf e = { 0 }, h = { 0 };
     int idx = -2;
+    size_t which = 0;
 
     if (parse_args(fname, args, nargs, kwnames, self, 1, names, 2, 2, a) < 0) return -2;
     if (buf_email(a[0], &e, fname) < 0) goto done;
@@ -698,12 +704,14 @@ static int signer_match(PyObject *self, const char *fname, PyObject *const *args
     if (e.n >= PI_GIL_RELEASE_MIN) {
         if (buf_freeze(&e) < 0 || buf_freeze(&h) < 0) goto done;
         Py_BEGIN_ALLOW_THREADS
-        idx = pylon_idv_signer_match(SIGNER(self)->signer, e.p, (size_t)e.n, h.p, (size_t)h.n);
+        idx = pylon_idv_signer_match(SIGNER(self)->signer, e.p, (size_t)e.n, h.p, (size_t)h.n,
+                                     &which);
         Py_END_ALLOW_THREADS
     } else {
-        idx = pylon_idv_signer_match(SIGNER(self)->signer, e.p, (size_t)e.n, h.p, (size_t)h.n);
+        idx = pylon_idv_signer_match(SIGNER(self)->signer, e.p, (size_t)e.n, h.p, (size_t)h.n,
+                                     &which);
     }
-    if (idx < -1) idx = -1;
+    idx = idx == 1 ? (int)which : -1;
 done:
     buf_release(&e);
     buf_release(&h);

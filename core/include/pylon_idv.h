@@ -67,24 +67,9 @@ enum {                               /* every status is 0 or one of these */
 };
 
 /* One-shot: hash_hex receives 64 lowercase hex digits and a NUL. Returns 0 or a status; on
- * error hash_hex holds the empty string, never a partial hash.
- *
- * The one-shot cache. Repeated calls with the same secret on one thread skip the key set-up:
- * each thread keeps, in one heap entry, the HMAC block key k0 of its last secret (KEY
- * MATERIAL: for a secret of up to 64 bytes, such as the usual 32, k0 is the key itself, zero
- * padded; for a longer one, its SHA-256) and the SHA-256 states after k0^ipad and k0^opad.
- * Never the secret text: a call whose secret is exactly the hex of k0's key (either case, no
- * spacing) is recognised by comparing the text with that hex in constant time, and signs
- * without decoding; any other text is decoded and its k0 compared. The entry is wiped
- * (OPENSSL_cleanse) and freed by the thread's exit destructor. When the library is unloaded
- * (dlclose, or exit() -- possibly while other threads still sign), every entry is wiped and
- * freed; for a thread in the middle of a call the unload waits until it returns (at most
- * about 2 s: after that, that one entry is left in place, never freed under its user). A
- * thread that signs after the unload, or in a pthread-key
- * destructor that runs after the cache's own, is served without the cache: the same hash, two
- * more compressions. A forked child wipes and frees the entries of the parent's other threads.
- * Up to 256 threads have an entry at a time; more are served uncached. Building with
- * PYLON_IDV_NO_CACHE removes the cache. SECURITY.md has the details and their tests. */
+ * error hash_hex holds the empty string, never a partial hash. Stateless: every call decodes
+ * the secret and derives the key (about twice the work of pylon_idv_signer_sign), with no heap
+ * allocation and nothing kept between calls. To sign per request, hold a signer. */
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_sign(char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                     const char *email, size_t email_len,
@@ -123,30 +108,38 @@ int  pylon_idv_signer_new_from_key(pylon_idv_signer **signer,
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_signer_add_previous(pylon_idv_signer *signer,
                                    const char *secret_hex, size_t secret_hex_len);
-/* hash_hex receives 64 lowercase hex digits and a NUL; on failure, the empty string (never a
- * partial hash). It fails only for a NULL signer or a NULL email of nonzero length, and, in
- * the EVP build (PYLON_IDV_USE_EVP), when OpenSSL fails (an allocation per message): a caller
- * that builds with EVP checks hash_hex[0] != '\0'. The default build cannot fail on valid
- * arguments and allocates nothing. */
-PYLON_IDV_API
-void pylon_idv_signer_sign(const pylon_idv_signer *signer,
+/* hash_hex receives 64 lowercase hex digits and a NUL: 0; or a status (EINVAL for a NULL
+ * signer, buffer, or email of nonzero length; ECRYPTO if OpenSSL fails in the EVP build) and
+ * the empty string, never a partial hash. The default build allocates nothing. */
+PYLON_IDV_API PYLON_IDV_NODISCARD
+int  pylon_idv_signer_sign(const pylon_idv_signer *signer,
                            char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
-                           const char *email, size_t email_len);
+                           const char *email, size_t email_len);     /* status */
+/* Fail closed, constant time: 1 when hash_hex (64 hex digits, either case) is the email's hash
+ * under the current or any previous secret, 0 for anything else (every key is tried). */
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_signer_verify(const pylon_idv_signer *signer,
                              const char *email, size_t email_len,
                              const char *hash_hex, size_t hash_hex_len); /* 1 or 0 */
+/* verify, saying which secret matched: 1 with *which = 0 (current) or k (the k-th previous,
+ * 1-based, in the order added); 0 for no match (*which = 0). which may be NULL. */
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_signer_match(const pylon_idv_signer *signer,
                             const char *email, size_t email_len,
-                            const char *hash_hex, size_t hash_hex_len);
-                            /* 0 current, k for the k-th previous (1-based), -1 none */
-/* 16 hex digits and a NUL; the empty string on failure, as for signer_sign. */
-PYLON_IDV_API
-void pylon_idv_signer_fingerprint(const pylon_idv_signer *signer,
-                                  char fingerprint[PYLON_IDV_FINGERPRINT_SIZE]);
+                            const char *hash_hex, size_t hash_hex_len,
+                            size_t *which);
+                            /* 1 match, *which = 0 current or k for the k-th previous
+                               (1-based); 0 none (which may be NULL) */
+/* 16 hex digits and a NUL: 0; or a status and the empty string, as for signer_sign. */
+PYLON_IDV_API PYLON_IDV_NODISCARD
+int  pylon_idv_signer_fingerprint(const pylon_idv_signer *signer,
+                                  char fingerprint[PYLON_IDV_FINGERPRINT_SIZE]);  /* status */
 PYLON_IDV_API
 void pylon_idv_signer_free(pylon_idv_signer *signer);            /* NULL is fine */
+/* Zero n bytes at p with OPENSSL_cleanse, which the compiler may not elide (p NULL: nothing):
+ * for the caller's own copies of a secret or a hash. */
+PYLON_IDV_API
+void pylon_idv_wipe(void *p, size_t n);        /* zero memory the compiler may not elide */
 
 /* 0 and 64 lowercase hex digits from OpenSSL's CSPRNG; ECRYPTO (and "") if it fails. */
 PYLON_IDV_API PYLON_IDV_NODISCARD

@@ -140,9 +140,8 @@ PI_HIDDEN void pi_secret_trim(const char *s, size_t n, size_t *lo, size_t *hi);
 PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
 /* 1 if hex[0..2n) is the hex encoding of bytes[0..n), in either case (each character a hex
  * digit of the right value), else 0; constant time for a given n, which must be a multiple
- * of 4. The expected digits stay in registers (SSE2) or are wiped (the portable loop): this
- * is the one-shot cache's hit test, the secret text against the block key it holds, which
- * never holds the text. */
+ * of 4. The expected digits stay in registers (SSE2) or are wiped (the portable loop): verify
+ * and match compare a candidate hash with each tag this way, never decoding it. */
 PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex);
 
 /* ---- errors.c ---- */
@@ -152,18 +151,6 @@ PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *h
 PI_HIDDEN const char *pi_error_message(char *out, size_t size, int status, const char *secret,
                                        size_t secret_len, size_t which);
 #define PI_ERROR_MESSAGE_SIZE (PYLON_IDV_MESSAGE_SIZE + 16)
-
-/* ---- pylon_idv.c: test hooks (test builds only: -DPYLON_IDV_TEST_HOOKS) ---- */
-#if defined(PYLON_IDV_TEST_HOOKS)
-/* Called by the one-shot cache at these points, when set: */
-enum {
-    PI_HOOK_REGISTER_LOCKED = 1,   /* a thread registers its entry, holding the cache lock */
-    PI_HOOK_IN_USE = 2             /* a thread uses its entry (between enter and leave) */
-};
-extern void (*pi_test_cache_hook)(int where);
-PI_HIDDEN int pi_test_cache_entries(void);      /* entries registered now */
-PI_HIDDEN int pi_test_cache_uncached(void);     /* calls served without the cache so far */
-#endif
 
 /* ---- script.c ---- */
 /* A JSON string literal (with its quotes) of in[0..n), safe inside an inline <script>:

@@ -272,8 +272,8 @@ int pi_page_prepare(pi_page *p, const pylon_idv_signer *signer, const char *secr
                         NULL, 0);
         }
     } else if (p->email != NULL) {
-        pylon_idv_signer_sign(signer, p->email_hash, p->email, p->email_len);
-        if (p->email_hash[0] == '\0') return fail(err, PI_PAGE_ECRYPTO, NULL, 0);
+        if (pylon_idv_signer_sign(signer, p->email_hash, p->email, p->email_len) != 0)
+            return fail(err, PI_PAGE_ECRYPTO, NULL, 0);
     }
     return PI_PAGE_OK;
 }

@@ -175,7 +175,6 @@ static inline void small_raw(const unsigned char *p, size_t r, uint64_t *lo, uin
     *lo = a;
     *hi = b;
 }
-#define PI_HAVE_SHUFFLE_TABLES 1
 #endif
 
 /* ------------------------------------------------------------------- SHA-NI */

@@ -20,6 +20,16 @@ static int check_failures, check_count;
     fprintf(stderr, "%s:%d: CHECK(%s) failed: ", __FILE__, __LINE__, #cond); \
     fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
 
+/* pylon_idv_signer_match as one number: the matched index, or -1 for no match. */
+#include "pylon_idv.h"
+CHECK_UNUSED static int match_idx(const pylon_idv_signer *s, const char *e, size_t en,
+                                  const char *h, size_t hn)
+{
+    size_t which = 99;
+    if (pylon_idv_signer_match(s, e, en, h, hn, &which) != 1) return which == 0 ? -1 : -2;
+    return (int)which;
+}
+
 CHECK_UNUSED static int check_report(const char *name)
 {
     printf("%s: %d checks, %d failed\n", name, check_count, check_failures);

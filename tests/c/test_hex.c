@@ -1,12 +1,12 @@
 /*
- * test_hex.c -- pi_hex_equals, the one-shot cache's hit test (the secret text against the
- * block key the cache holds), against a plain reference: for random keys of every length it
+ * test_hex.c -- pi_hex_equals, verify's and match's constant-time compare of a candidate in
+ * hex with the expected tag, against a plain reference: for random keys of every length it
  * takes (multiples of 4 up to 64 bytes), the lowercase, uppercase and mixed-case encodings
  * are equal, and every single character replaced by each of the 256 byte values is equal
- * exactly when that byte is the same digit in either case. Then through the public API: with
- * the cache holding a key, a one-shot sign with each such one-character variant of its secret
- * gives OpenSSL's HMAC() of what that variant decodes to, or the error it should (a false hit
- * would sign with the cached key).
+ * exactly when that byte is the same digit in either case. Then through the public API: a
+ * one-shot sign with each one-character variant of a secret, right after a sign with the
+ * secret itself, gives OpenSSL's HMAC() of what that variant decodes to, or the error it
+ * should (the one-shot keeps no state from one call to the next).
  */
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
@@ -82,7 +82,7 @@ static void test_no_false_hit(void)
     encode(secret, k, 32, 0);
     for (i = 0; i < 64; i++) {
         for (c = 0; c < 256; c++) {
-            CHECK(pylon_idv_sign(got, "jane@example.com", 16, secret, 64) == 0);  /* cached */
+            CHECK(pylon_idv_sign(got, "jane@example.com", 16, secret, 64) == 0);  /* then a variant */
             memcpy(variant, secret, 65);
             variant[i] = (char)c;
             rc = pylon_idv_sign(got, "jane@example.com", 16, variant, 64);
@@ -99,7 +99,7 @@ static void test_no_false_hit(void)
             HMAC(EVP_sha256(), dk, 32, (const unsigned char *)"jane@example.com", 16, tag, &len);
             encode(want, tag, 32, 0);
             CHECK_MSG(rc == 0 && strcmp(got, want) == 0,
-                      "position %zu byte 0x%02x: a wrong hash after the cache held the key", i, c);
+                      "position %zu byte 0x%02x: a wrong hash for a variant", i, c);
         }
     }
 }

@@ -8,13 +8,12 @@
  *    definitions win, also for calls from libcrypto; memory comes from __libc_malloc, as in
  *    test_alloc.c). Every block is scanned just before it is freed, or before realloc may move
  *    it, for any 8-byte window of the "needles": the raw key bytes, the SHA-256 states after
- *    the key's ipad and opad blocks (what a signer and the one-shot cache keep), and the
+ *    the key's ipad and opad blocks (what a signer keeps), and the
  *    secret's text. A hit is a failure: key material was left in freed heap memory.
- *    Positive controls keep the check honest: while a signer (or the thread's one-shot cache)
- *    is alive, a block allocated for it must contain the needles -- so the needles are right
- *    and a forgotten OPENSSL_cleanse would be seen -- and that very block must then be freed
- *    clean: by pylon_idv_signer_free, by the thread-exit destructor, and (main thread) by the
- *    library's unload destructor, checked from a later destructor.
+ *    Positive controls keep the check honest: while a signer is alive, a block allocated for
+ *    it must contain the needles -- so the needles are right and a forgotten OPENSSL_cleanse
+ *    would be seen -- and that very block must then be freed clean by pylon_idv_signer_free.
+ *    The one-shot keeps nothing: it allocates no block (EVP build: none holding a needle).
  *    Under ASan/TSan (which own malloc) this part is skipped, the rest still runs.
  * 2. Messages. Over the whole bad-input matrix (tests/vectors/bad_secrets.tsv, plus long
  *    random secrets with one bad character or an odd length), pylon_idv_strerror, the
@@ -284,7 +283,7 @@ static void test_signer_wiped(void)
     CHECK(pylon_idv_signer_new(&s, s1, 64) == 0);
     CHECK(pylon_idv_signer_add_previous(s, s2, 64) == 0);
     CHECK(pylon_idv_signer_add_previous(s, s1, 64) == 0);   /* the array is replaced */
-    pylon_idv_signer_sign(s, h, email, sizeof email - 1);
+    CHECK(pylon_idv_signer_sign(s, h, email, sizeof email - 1) == 0);
     found = stop_capture(&first);
     /* positive control: the live signer's key state is where the scan looks */
     CHECK_MSG(found >= 2, "only %d live block(s) of the signer hold its key state", found);
@@ -324,83 +323,29 @@ static void test_signer_wiped(void)
     n_needles = 0;
 }
 
-/* The one-shot cache: a thread that signed exits, and its cache block is wiped and freed. */
-static char thread_secret[65];
-static int thread_found;
-
-static void *signing_thread(void *arg)
-{
-    char h[65];
-    int first;
-    (void)arg;
-    start_capture();
-    CHECK(pylon_idv_sign(h, email, sizeof email - 1, thread_secret, 64) == 0);
-    CHECK(pylon_idv_sign(h, email, sizeof email - 1, thread_secret, 64) == 0);   /* a hit */
-    thread_found = stop_capture(&first);
-    return NULL;
-}
-
-static void test_thread_cache_wiped(void)
-{
-    unsigned char k[32];
-    pthread_t t;
-    int i, unfreed = 0, before = dirty_frees;
-
-    random_key(thread_secret, k);
-    n_needles = 0;
-    key_needles(NULL, k, 32);                  /* raw key and states: the cache holds them */
-    CHECK(pthread_create(&t, NULL, signing_thread, NULL) == 0);
-    CHECK(pthread_join(t, NULL) == 0);
-    CHECK_MSG(thread_found >= 1, "the thread's one-shot cache was not found in the heap");
-    check_held_freed("thread exit");
-    for (i = 0; i < n_captured; i++) unfreed += !captured[i].freed;
-    CHECK_MSG(unfreed == 0, "thread exit: %d block(s) the thread's sign allocated not freed",
-              unfreed);
-    CHECK_MSG(dirty_frees == before, "thread exit freed %d block(s) with key material",
-              dirty_frees - before);
-
-    /* The secret text is never cached: a cache found with the text as a needle is a bug. */
-    n_needles = 0;
-    add_needles(thread_secret, 64);
-    CHECK(pthread_create(&t, NULL, signing_thread, NULL) == 0);
-    CHECK(pthread_join(t, NULL) == 0);
-    CHECK_MSG(thread_found == 0, "the one-shot cache holds the secret's text");
-    n_needles = 0;
-}
-
-/* The main thread's cache lives until the library unloads: checked after its destructor. */
-static int main_cache_index = -1, dirty_at_exit;
-
-static void test_main_cache_alive(void)
+/* The one-shot keeps nothing: no heap block it allocates holds key material, and (outside the
+ * EVP build, whose digests allocate) it allocates nothing at all. */
+static void test_oneshot_stateless(void)
 {
     char s[65], h[65];
     unsigned char k[32];
-    int first;
+    int first, found, allocated;
 
     random_key(s, k);
     n_needles = 0;
-    key_needles(NULL, k, 32);
+    key_needles(NULL, k, 32);                  /* raw key and its ipad/opad states */
+    add_needles(s, 64);                        /* and the secret's text */
     start_capture();
     CHECK(pylon_idv_sign(h, email, sizeof email - 1, s, 64) == 0);
-    CHECK_MSG(stop_capture(&first) >= 1, "the main thread's one-shot cache not found");
-    main_cache_index = first;
-    /* needles stay set: the destructor below checks this block was freed clean */
-}
-
-/* Runs after the library's (unprioritised) unload destructor. */
-__attribute__((destructor(101))) static void check_unload(void)
-{
-    if (main_cache_index < 0) return;
-    if (!captured[main_cache_index].freed || !captured[main_cache_index].clean
-        || dirty_frees != dirty_at_exit) {
-        static const char msg[] = "test_hygiene: the main thread's one-shot cache was not "
-                                  "wiped and freed at unload\n";
-        ssize_t w;
-        fflush(stdout);
-        w = write(2, msg, sizeof msg - 1);
-        (void)w;
-        _exit(1);
-    }
+    CHECK(pylon_idv_sign(h, email, sizeof email - 1, s, 64) == 0);
+    CHECK(pylon_idv_verify(email, sizeof email - 1, s, 64, h, 64) == 1);
+    found = stop_capture(&first);
+    allocated = n_captured;
+    CHECK_MSG(found == 0, "the one-shot left key material in %d heap block(s)", found);
+#if !defined(PYLON_IDV_USE_EVP)
+    CHECK_MSG(allocated == 0, "the one-shot allocated %d block(s)", allocated);
+#endif
+    n_needles = 0;
 }
 
 /* diagnose decodes the secret into a heap buffer and hands keys (decoded, raw text, Node's
@@ -470,9 +415,9 @@ static __attribute__((noinline)) void stack_op(int which)
     case 0: st_sink = pylon_idv_verify(email, 20, st_secret, 64, st_tag_hex, 64); break;
     case 1: st_sink = pylon_idv_verify(email, 20, st_secret, 64, st_bad_hex, 64); break;
     case 2: st_sink = pylon_idv_sign(st_out, email, 20, st_secret, 64); break;
-    case 3: pylon_idv_signer_sign(st_signer, st_out, email, 20); break;
+    case 3: st_sink = pylon_idv_signer_sign(st_signer, st_out, email, 20); break;
     case 4: st_sink = pylon_idv_signer_verify(st_signer, email, 20, st_tag_hex, 64); break;
-    case 5: st_sink = pylon_idv_signer_match(st_signer, email, 20, st_bad_hex, 64); break;
+    case 5: st_sink = pylon_idv_signer_match(st_signer, email, 20, st_bad_hex, 64, NULL); break;
     default: leaky_op(); break;
     }
 }
@@ -513,7 +458,7 @@ static void test_stack_wiped(void)
     memcpy(pad + PI_BLOCK, email, 20);
     SHA256(pad, PI_BLOCK + 20, ih);               /* the inner hash, as pi_hmac computes it */
     CHECK(pylon_idv_signer_new(&st_signer, st_secret, 64) == 0);
-    CHECK(pylon_idv_sign(st_out, email, 20, st_secret, 64) == 0);   /* warm the cache */
+    CHECK(pylon_idv_sign(st_out, email, 20, st_secret, 64) == 0);
     /* positive control: the scan sees a dead frame's copy */
     n_needles = 0;
     add_needles(tag, sizeof tag);
@@ -576,7 +521,7 @@ static void test_wiping(void)
     CHECK(pylon_idv_signer_new(&warm, "00ff", 4) == 0);
     pylon_idv_signer_free(warm);
     test_signer_wiped();
-    test_thread_cache_wiped();
+    test_oneshot_stateless();
     test_diagnose_wiped();
     {   /* on a thread of its own: the main thread's first one-shot call is watched below */
         pthread_t t;
@@ -584,13 +529,12 @@ static void test_wiping(void)
         CHECK(pthread_join(t, NULL) == 0);
     }
     CHECK_MSG(!capture_overflow, "more than %d allocations captured", MAX_CAPTURE);
-    printf("wiping: signers, from_key, long keys, thread-exit cache, diagnose: %s\n",
+    printf("wiping: signers, from_key, long keys, the one-shot, diagnose: %s\n",
            check_failures ? "FAILED" : "no key material left in freed memory");
 }
 
 #else /* HYGIENE_NO_INTERPOSE */
 static void test_wiping(void) { printf("wiping: skipped (the sanitizer owns malloc)\n"); }
-static void test_main_cache_alive(void) {}
 #endif
 
 /* =================================================================== 2. messages */
@@ -744,10 +688,7 @@ static void test_messages(const char *vectors, const char *cli)
         static const char good[] = " 000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f\n";
         static char *const sign[] = { (char *)"sign", (char *)"jane@example.com", NULL };
         char out[256], want[65];
-        pylon_idv_signer *sg = NULL;   /* not the one-shot: the main cache is watched */
-        CHECK(pylon_idv_signer_new(&sg, good, sizeof good - 1) == 0);
-        pylon_idv_signer_sign(sg, want, "jane@example.com", 16);
-        pylon_idv_signer_free(sg);
+        CHECK(pylon_idv_sign(want, "jane@example.com", 16, good, sizeof good - 1) == 0);
         for (i = 0; i < 2; i++) {
             CHECK(run_cli(cli, i, sign, good, sizeof good - 1, out, sizeof out) == 0);
             CHECK_MSG(strncmp(out, want, 64) == 0, "CLI plumbing (%s): %s",
@@ -783,11 +724,9 @@ int main(int argc, char **argv)
         return 2;
     }
     test_wiping();
-    test_main_cache_alive();       /* the main thread's first one-shot call: checked at exit */
     test_messages(argv[1], argc > 2 ? argv[2] : NULL);
 #if !defined(HYGIENE_NO_INTERPOSE)
     CHECK_MSG(dirty_frees == 0, "%d block(s) freed with key material in all", dirty_frees);
-    dirty_at_exit = dirty_frees;
 #endif
     return check_report("test_hygiene");
 }

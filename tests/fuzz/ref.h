@@ -21,6 +21,15 @@
 #define REQUIRE(c) do { if (!(c)) { \
     fprintf(stderr, "%s:%d: REQUIRE(%s) failed\n", __FILE__, __LINE__, #c); abort(); } } while (0)
 
+/* pylon_idv_signer_match as one number: the matched index, or -1 for no match. */
+static inline int match_idx(const pylon_idv_signer *s, const char *e, size_t en,
+                            const char *h, size_t hn)
+{
+    size_t which = 99;
+    if (pylon_idv_signer_match(s, e, en, h, hn, &which) != 1) return which == 0 ? -1 : -2;
+    return (int)which;
+}
+
 static inline int ref_is_space(unsigned char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
 
 static inline int ref_hex_value(unsigned char c)

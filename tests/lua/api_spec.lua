@@ -230,6 +230,27 @@ describe("rotation", function()
     assert.are.equal(2, idv.new(SECRET, { [1] = old1, [2] = old2 }):match(EMAIL, idv.sign(EMAIL, old2)))
   end)
 
+  it("reads a list with a metatable through it (a read-only proxy), never as empty", function()
+    local raw = { old1, old2 }
+    local proxy = setmetatable({}, { __index = raw, __len = function() return #raw end,
+                                     __newindex = function() error("read-only") end })
+    local s2 = idv.new(SECRET, proxy)
+    assert.are.equal(1, s2:match(EMAIL, idv.sign(EMAIL, old1)))
+    assert.are.equal(2, s2:match(EMAIL, idv.sign(EMAIL, old2)))
+    -- __index only (no __len): entries 1, 2, ... until the first nil
+    local s3 = idv.new(SECRET, setmetatable({}, { __index = function(_, i) return raw[i] end }))
+    assert.are.equal(2, s3:match(EMAIL, idv.sign(EMAIL, old2)))
+    -- a __len that disagrees with the entries is refused, saying why
+    local liar = setmetatable({}, { __index = raw, __len = function() return 5 end })
+    local ok, err = pcall(idv.new, SECRET, liar)
+    assert.is_false(ok)
+    assert.is_truthy(tostring(err):find("its __len does not say 2", 1, true), err)
+    -- a bad entry read through the proxy is named like any other
+    local n, e2 = idv.new(SECRET, setmetatable({}, { __index = { old1, "xyz" } }))
+    assert.is_nil(n)
+    assert.is_truthy(e2:find("(previous secret #2)", 1, true), e2)
+  end)
+
   it("names the previous secret that is bad", function()
     local n, err = idv.new(SECRET, { old1, "xyz" })
     assert.is_nil(n)

@@ -327,6 +327,28 @@ describe("idv.chat_settings_script", function()
     assert.is_string(idv.chat_settings_script(EMAIL, SECRET, { app_id = "a" }, { nonce = string.rep("a", 256) }))
   end)
 
+  it("refuses any option to the JSON text and the data element (they take none)", function()
+    for _, fn in ipairs({ idv.chat_settings_json, idv.chat_settings_data }) do
+      for _, o in ipairs({ { nonce = "abc" }, { nonse = "abc" }, "abc" }) do
+        local ok, err = pcall(fn, EMAIL, SECRET, { app_id = "a" }, o)
+        assert.is_false(ok)
+        assert.is_truthy(tostring(err):find("bad argument #4", 1, true), err)
+      end
+      assert.is_string(fn(EMAIL, SECRET, { app_id = "a" }, nil))
+      assert.is_string(fn(EMAIL, SECRET, { app_id = "a" }, {}))
+    end
+  end)
+
+  it("names a function one way in every message: as Lua's own argument errors do", function()
+    local _, e1 = pcall(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a" }, { nonse = "x" })
+    local _, e2 = pcall(idv.chat_settings_script, EMAIL, SECRET, { app_id = "a", x = {} })
+    local _, e3 = pcall(idv.chat_settings_script, EMAIL, SECRET, 5)
+    local function fname(e) return tostring(e):match("bad argument #%d+ to '([^']+)'") end
+    assert.is_string(fname(e3), e3)
+    assert.are.equal(fname(e3), fname(e1))
+    assert.are.equal(fname(e3), fname(e2))
+  end)
+
   it("raises for arguments and fields of the wrong type", function()
     local f = { app_id = "a" }
     local s = idv.new(SECRET)
