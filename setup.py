@@ -208,8 +208,7 @@ core_sources = sorted(os.path.relpath(p, HERE)
 extension = Extension(
     "pylon_idv._pylon_idv",
     sources=core_sources + [os.path.join("bindings", "python", "_pylon_idv.c")],
-    include_dirs=[os.path.join("core", "src"), os.path.join("core", "include")]
-    + ssl["include_dirs"],
+    include_dirs=[os.path.join("core", "include")] + ssl["include_dirs"],
     library_dirs=ssl["library_dirs"],
     libraries=ssl["libraries"] or ([] if OPENSSL_STATIC else ["crypto"]),
     extra_objects=ssl.get("extra_objects", []),

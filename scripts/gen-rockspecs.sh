@@ -72,7 +72,7 @@ EOF
     cat <<'EOF'
          },
          defines = { "PYLON_IDV_EMBED" },   -- the core's API stays private to the module
-         incdirs = { "core/include", "core/src", "$(OPENSSL_INCDIR)" },
+         incdirs = { "core/include", "$(OPENSSL_INCDIR)" },
          libdirs = { "$(OPENSSL_LIBDIR)" },
          libraries = { "crypto", "pthread" },
       },

@@ -31,7 +31,6 @@
 #include "lauxlib.h"
 
 #include "pylon_idv.h"
-#include "internal.h"           /* pi_error_message, the page builder (pi_page_*) */
 
 #include <openssl/crypto.h>     /* OPENSSL_cleanse */
 
@@ -86,10 +85,33 @@ static void *pi_testudata(lua_State *L, int i, const char *tname)
 static int push_error(lua_State *L, int status, const char *secret, size_t secret_len,
                       size_t which)
 {
-    char msg[PI_ERROR_MESSAGE_SIZE];
+    char reason[PYLON_IDV_MESSAGE_SIZE];
+    size_t position = 0;
+    int is_secret = status == PYLON_IDV_ESECRET_EMPTY || status == PYLON_IDV_ESECRET_ODD
+                 || status == PYLON_IDV_ESECRET_CHAR;
+    if (!is_secret) { secret = NULL; secret_len = 0; which = 0; }
+    pylon_idv_message(reason, sizeof reason, status, secret, secret_len, which);
     lua_pushnil(L);
-    lua_pushstring(L, pi_error_message(msg, sizeof msg, status, secret, secret_len, which));
-    return 2;
+    lua_pushfstring(L, "pylon_idv: %s", reason);
+    /* the parts as data: { status = -3, reason = "invalid secret: ...", position = 17,
+     * which = 2 } (position: 0-based, in the string as given; which: 0 the current secret,
+     * k the k-th previous; both absent where they do not apply) */
+    lua_createtable(L, 0, 4);
+    lua_pushinteger(L, status);
+    lua_setfield(L, -2, "status");
+    lua_pushstring(L, reason);
+    lua_setfield(L, -2, "reason");
+    if (is_secret && status != PYLON_IDV_ESECRET_EMPTY && secret != NULL
+        && which != PYLON_IDV_MESSAGE_KEY
+        && pylon_idv_secret_check(secret, secret_len, &position) == status) {
+        lua_pushinteger(L, (lua_Integer)position);
+        lua_setfield(L, -2, "position");
+    }
+    if (is_secret && which != PYLON_IDV_MESSAGE_KEY) {
+        lua_pushinteger(L, (lua_Integer)which);
+        lua_setfield(L, -2, "which");
+    }
+    return 3;
 }
 
 /* A secret argument: a string, nothing else. Unlike luaL_checklstring, a number raises:
@@ -396,7 +418,7 @@ static int l_diagnose(lua_State *L)
 /*
  * idv.chat_settings_json / _script / _data (email, secret_or_signer, fields [, opts]) and
  * idv.widget_script(app_id [, opts]): a translation of the arguments into the core's input
- * (pi_page: app_id, email or NULL, nonce, an array of typed fields), then the one builder
+ * (pylon_idv_page: app_id, email or NULL, nonce, an array of typed fields), then the one builder
  * (settings.c, shared with Python): every check, then the hash, then the text.
  *
  * email nil is a visitor who is not logged in. fields is a table read raw (no __pairs or
@@ -421,10 +443,10 @@ static void add_size(lua_State *L, size_t *total, size_t n)
 static size_t json_size(lua_State *L, size_t n)
 {
     if (n > (SIZE_MAX - 3) / 6) luaL_error(L, "pylon_idv: chat settings too large");
-    return PI_JSON_SCRIPT_SIZE(n);
+    return PYLON_IDV_JSON_STRING_SIZE(n);
 }
 
-#define PI_PAGE_OVERHEAD 512        /* every fixed text of the four outputs, with room */
+#define PI_PAGE_OVERHEAD PYLON_IDV_PAGE_FIXED_SIZE   /* the fixed text of any form */
 
 /* opts: nil, or a table whose only key may be nonce (when takes_nonce; the JSON text and the
  * data element take no option at all); any other key is a mistake, raised. The nonce. */
@@ -453,16 +475,14 @@ static const char *check_opts(lua_State *L, int arg, size_t *len, int takes_nonc
 }
 
 /* Raise (programming error) or push nil, err (bad data) for a failed check. */
-static int page_error(lua_State *L, const pi_page_error *err)
+static int page_error(lua_State *L, const pylon_idv_page_error *err)
 {
-    char msg[PI_PAGE_MESSAGE_SIZE];
-    pi_page_message(msg, sizeof msg, err);
-    if (err->rule == PI_PAGE_ESECRET) {
-        lua_pushnil(L);
-        lua_pushstring(L, msg);               /* "pylon_idv: invalid secret: ..." */
-        return 2;
-    }
-    if (pi_page_rule_flags(err->rule) & PI_PAGE_RAISES) {
+    char msg[PYLON_IDV_PAGE_MESSAGE_SIZE];
+    int kind = pylon_idv_page_error_kind(err->rule);
+    if (kind == PYLON_IDV_KIND_SECRET)        /* nil, "pylon_idv: invalid secret: ...", parts */
+        return push_error(L, err->status, err->secret, err->secret_len, 0);
+    pylon_idv_page_message(msg, sizeof msg, err);
+    if (kind != PYLON_IDV_KIND_DATA) {        /* a programming error: raised */
         lua_pushfstring(L, "pylon_idv: %s", msg);     /* the same text wherever it is called */
         return lua_error(L);
     }
@@ -475,7 +495,7 @@ static int field_type_error(lua_State *L, const char *key, size_t key_len,
                             const char *what)
 {
     char label[96];
-    pi_field_label(label, sizeof label, key, key_len);
+    pylon_idv_field_label(label, sizeof label, key, key_len);
     return luaL_argerror(L, 3, lua_pushfstring(L, "%s: %s, got %s", label, what,
                                                luaL_typename(L, -1)));
 }
@@ -486,9 +506,9 @@ static int page_call(lua_State *L, int kind)
     const char *email = NULL, *secret = NULL, *nonce = NULL, *k;
     pi_lsigner *u = (pi_lsigner *)pi_testudata(L, 2, PI_SIGNER_MT);
     int have_app_id = 0, vt;
-    pi_field *f;
-    pi_page p;
-    pi_page_error err;
+    pylon_idv_field *f;
+    pylon_idv_page p;
+    pylon_idv_page_error err;
     char *out;
 
     if (!lua_isnil(L, 1)) email = luaL_checklstring(L, 1, &email_len);
@@ -502,7 +522,7 @@ static int page_call(lua_State *L, int kind)
         return luaL_argerror(L, 2, msg);
     }
     luaL_checktype(L, 3, LUA_TTABLE);
-    nonce = check_opts(L, 4, &nonce_len, kind == PI_PAGE_SCRIPT);
+    nonce = check_opts(L, 4, &nonce_len, kind == PYLON_IDV_PAGE_SCRIPT);
     lua_settop(L, 4);
 
     /* Pass 1: types (raised), count, a bound on the output. No pointer kept. */
@@ -532,14 +552,14 @@ static int page_call(lua_State *L, int kind)
             return field_type_error(L, k, key_len, "string, number or boolean expected");
         add_size(L, &total, 2);
         add_size(L, &total, json_size(L, key_len));
-        add_size(L, &total, vt == LUA_TSTRING ? json_size(L, len) : PI_NUMBER_SIZE);
+        add_size(L, &total, vt == LUA_TSTRING ? json_size(L, len) : PYLON_IDV_NUMBER_SIZE);
         n++;
         lua_pop(L, 1);
     }
     if (!have_app_id) return luaL_argerror(L, 3, "field 'app_id' is required");
 
     /* Every allocation now, before any pointer into the table is taken. */
-    f = (pi_field *)lua_newuserdata(L, (n ? n : 1) * sizeof *f);       /* index 5 */
+    f = (pylon_idv_field *)lua_newuserdata(L, (n ? n : 1) * sizeof *f);       /* index 5 */
     out = (char *)lua_newuserdata(L, total);                           /* index 6 */
     memset(f, 0, (n ? n : 1) * sizeof *f);
     memset(&p, 0, sizeof p);
@@ -564,21 +584,21 @@ static int page_call(lua_State *L, int kind)
             return luaL_error(L, "pylon_idv: fields changed while being read");
         f[i].key = k; f[i].key_len = key_len; f[i].index = i;
         if (vt == LUA_TSTRING) {
-            f[i].type = PI_VALUE_STRING;
+            f[i].type = PYLON_IDV_VALUE_STRING;
             f[i].str = lua_tolstring(L, -1, &f[i].str_len);
         } else if (vt == LUA_TBOOLEAN) {
-            f[i].type = PI_VALUE_BOOL;
+            f[i].type = PYLON_IDV_VALUE_BOOL;
             f[i].boolean = lua_toboolean(L, -1);
         } else {
 #if defined(LUA_VERSION_NUM) && LUA_VERSION_NUM >= 503
             if (lua_isinteger(L, -1)) {
                 lua_Integer v = lua_tointeger(L, -1);
-                f[i].type = PI_VALUE_INT;
+                f[i].type = PYLON_IDV_VALUE_INT;
                 f[i].integer = (long long)v;
             } else
 #endif
             {
-                f[i].type = PI_VALUE_FLOAT;
+                f[i].type = PYLON_IDV_VALUE_FLOAT;
                 f[i].number = (double)lua_tonumber(L, -1);
             }
         }
@@ -590,11 +610,11 @@ static int page_call(lua_State *L, int kind)
     p.fields = f;
     p.nfields = n;
 
-    if (pi_page_prepare(&p, u != NULL ? u->signer : NULL, secret, secret_len, &err) != PI_PAGE_OK)
+    if (pylon_idv_page_prepare(&p, u != NULL ? u->signer : NULL, secret, secret_len, &err) != PYLON_IDV_PAGE_OK)
         return page_error(L, &err);
-    if (pi_page_size(&p, kind) == 0 || pi_page_size(&p, kind) > total)
+    if (pylon_idv_page_size(&p, kind) == 0 || pylon_idv_page_size(&p, kind) > total)
         return luaL_error(L, "pylon_idv: chat settings too large");
-    len = pi_page_render(out, &p, kind);
+    len = pylon_idv_page_render(out, &p, kind);
     lua_pushlstring(L, out, len);
     return 1;
 }
@@ -602,21 +622,21 @@ static int page_call(lua_State *L, int kind)
 /* idv.chat_settings_json(email, secret_or_signer, fields) -> JSON text | nil, err */
 static int l_chat_settings_json(lua_State *L)
 {
-    return page_call(L, PI_PAGE_JSON);
+    return page_call(L, PYLON_IDV_PAGE_JSON);
 }
 
 /* idv.chat_settings_script(email, secret_or_signer, fields [, {nonce = N}])
  * -> "<script [nonce="N"]>window.pylon = ...;</script>" | nil, err */
 static int l_chat_settings_script(lua_State *L)
 {
-    return page_call(L, PI_PAGE_SCRIPT);
+    return page_call(L, PYLON_IDV_PAGE_SCRIPT);
 }
 
 /* idv.chat_settings_data(email, secret_or_signer, fields)
  * -> '<script type="application/json" id="pylon-chat-settings">...</script>' | nil, err */
 static int l_chat_settings_data(lua_State *L)
 {
-    return page_call(L, PI_PAGE_DATA);
+    return page_call(L, PYLON_IDV_PAGE_DATA);
 }
 
 /* idv.widget_script(app_id [, {nonce = N}]) -> the loader's <script> (raises on a bad app_id
@@ -626,15 +646,15 @@ static int l_widget_script(lua_State *L)
     size_t app_id_len, nonce_len, size, len;
     const char *app_id = luaL_checklstring(L, 1, &app_id_len);
     const char *nonce = check_opts(L, 2, &nonce_len, 1);
-    pi_page_error err;
+    pylon_idv_page_error err;
     char *out;
 
-    if (pi_widget_check(app_id, app_id_len, nonce, nonce_len, &err) != PI_PAGE_OK)
+    if (pylon_idv_widget_check(app_id, app_id_len, nonce, nonce_len, &err) != PYLON_IDV_PAGE_OK)
         return page_error(L, &err);
-    size = pi_widget_size(app_id_len, nonce_len);
+    size = pylon_idv_widget_size(app_id_len, nonce_len);
     if (size == 0) return luaL_error(L, "pylon_idv: widget script too large");
     out = (char *)lua_newuserdata(L, size);
-    len = pi_widget_render(out, app_id, app_id_len, nonce, nonce_len);
+    len = pylon_idv_widget_render(out, app_id, app_id_len, nonce, nonce_len);
     lua_pushlstring(L, out, len);
     return 1;
 }

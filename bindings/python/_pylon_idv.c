@@ -12,8 +12,9 @@
  * Objects exposing the buffer protocol other than bytes/bytearray are copied through
  * memoryview() and bytes(): PyObject_GetBuffer is in the limited API only from 3.11.
  *
- * Messages come from the core's one formatter (pylon_idv_message, through pi_error_message)
- * and never contain any part of the secret.
+ * Messages come from the core's one formatter (pylon_idv_message), prefixed "pylon_idv: ",
+ * and never contain any part of the secret; the parts come as data too (the exception's
+ * status, position, which and reason), so no caller takes a message apart.
  *
  * _diagnose wraps pylon_idv_diagnose (pylon_idv.diagnose makes a Diagnosis of it), and
  * _json_script_string exposes the core's inline-script JSON escaper. The page functions
@@ -30,8 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "pylon_idv.h"
-#include "internal.h"    /* pi_error_message, PI_ERROR_MESSAGE_SIZE */
+#include "pylon_idv.h"    /* the only header of the core this extension includes */
 
 #include <openssl/crypto.h>   /* OPENSSL_cleanse */
 
@@ -295,25 +295,46 @@ static int buf_hash(PyObject *o, pi_buf *b, const char *fname)
  * (pylon_idv_message: the problem and, for an invalid character, its position; never the
  * secret), the same words as Lua's and the commands'. which: 0 the current secret, k the
  * k-th previous one of a Signer, PYLON_IDV_MESSAGE_KEY the raw key of from_key. */
+/* exc.name = v (a new reference, or NULL after an error), v released. */
+static int set_attr(PyObject *exc, const char *name, PyObject *v)
+{
+    int rc = v == NULL ? -1 : PyObject_SetAttrString(exc, name, v);
+    Py_XDECREF(v);
+    return rc;
+}
+
 static PyObject *raise_status(const module_state *st, int rc, const char *secret,
                               size_t secret_len, size_t which)
 {
-    char msg[PI_ERROR_MESSAGE_SIZE];
+    char reason[PYLON_IDV_MESSAGE_SIZE];
+    PyObject *type, *exc;
+    size_t position = 0;
+    int is_secret = rc == PYLON_IDV_ESECRET_EMPTY || rc == PYLON_IDV_ESECRET_ODD
+                 || rc == PYLON_IDV_ESECRET_CHAR;
+    int has_position;
 
-    switch (rc) {
-    case PYLON_IDV_ESECRET_EMPTY:
-    case PYLON_IDV_ESECRET_ODD:
-    case PYLON_IDV_ESECRET_CHAR:
-        PyErr_SetString(st->InvalidSecretError,
-                        pi_error_message(msg, sizeof msg, rc, secret, secret_len, which));
-        break;
-    case PYLON_IDV_ENOMEM:
-        PyErr_NoMemory();
-        break;
-    default:
-        PyErr_SetString(st->Error, pi_error_message(msg, sizeof msg, rc, NULL, 0, 0));
-        break;
+    if (rc == PYLON_IDV_ENOMEM) return PyErr_NoMemory();
+    type = is_secret ? st->InvalidSecretError : st->Error;
+    if (!is_secret) { secret = NULL; secret_len = 0; which = 0; }
+    pylon_idv_message(reason, sizeof reason, rc, secret, secret_len, which);
+    /* position: the offending character's index (CHAR), or the end of the digits (ODD), in
+     * the string as given; which: 0 the current secret, k the k-th previous, None a raw key */
+    has_position = is_secret && rc != PYLON_IDV_ESECRET_EMPTY && secret != NULL
+                && which != PYLON_IDV_MESSAGE_KEY
+                && pylon_idv_secret_check(secret, secret_len, &position) == rc;
+    exc = PyObject_CallFunction(type, "N", PyUnicode_FromFormat("pylon_idv: %s", reason));
+    if (exc == NULL) return NULL;
+    if (set_attr(exc, "reason", PyUnicode_FromString(reason)) < 0
+        || set_attr(exc, "status", PyLong_FromLong(rc)) < 0
+        || set_attr(exc, "position", has_position ? PyLong_FromSize_t(position)
+                                                  : Py_NewRef(Py_None)) < 0
+        || set_attr(exc, "which", is_secret && which != PYLON_IDV_MESSAGE_KEY
+                                  ? PyLong_FromSize_t(which) : Py_NewRef(Py_None)) < 0) {
+        Py_DECREF(exc);
+        return NULL;
     }
+    PyErr_SetObject(type, exc);
+    Py_DECREF(exc);
     return NULL;
 }
 
@@ -469,7 +490,7 @@ PyDoc_STRVAR(json_script_string_doc,
 "escapes, so that neither </script> nor <!-- can end or change the element.\n\n"
 "value is a str (encoded UTF-8, strictly: a lone surrogate raises UnicodeEncodeError) or\n"
 "a bytes-like object (invalid UTF-8 becomes U+FFFD). The escaping is the C core's\n"
-"pi_json_script_string, shared with the Lua binding.");
+"pylon_idv_json_string, shared with the Lua binding.");
 
 #define PI_JSON_STACK 1024
 
@@ -489,17 +510,17 @@ static PyObject *m_json_script_string(PyObject *module, PyObject *value)
                                value);
         if (r <= 0) return NULL;
     }
-    /* PI_JSON_SCRIPT_SIZE(n) = 6n + 3, which must not overflow (nor exceed what a str can
+    /* PYLON_IDV_JSON_STRING_SIZE(n) = 6n + 3, which must not overflow (nor exceed what a str can
      * hold). Note: a bytearray is read in place; nothing here can run Python code. */
     if ((size_t)v.n > ((size_t)PY_SSIZE_T_MAX - 3) / 6) {
         PyErr_NoMemory();
         goto done;
     }
-    if (PI_JSON_SCRIPT_SIZE((size_t)v.n) > sizeof stack) {
-        out = (char *)PyMem_Malloc(PI_JSON_SCRIPT_SIZE((size_t)v.n));
+    if (PYLON_IDV_JSON_STRING_SIZE((size_t)v.n) > sizeof stack) {
+        out = (char *)PyMem_Malloc(PYLON_IDV_JSON_STRING_SIZE((size_t)v.n));
         if (out == NULL) { PyErr_NoMemory(); goto done; }
     }
-    n = pi_json_script_string(out, v.p, (size_t)v.n);
+    n = pylon_idv_json_string(out, v.p, (size_t)v.n);
     /* Valid UTF-8 by construction: invalid input bytes were replaced with U+FFFD. */
     res = PyUnicode_DecodeUTF8(out, (Py_ssize_t)n, "strict");
     if (out != stack) PyMem_Free(out);
@@ -818,8 +839,8 @@ static PyType_Spec Signer_spec = {
  * chat_settings, chat_settings_json, chat_settings_script, chat_settings_data and
  * widget_script: C functions, so that no Python frame of the package ever holds the secret
  * (error trackers record the local variables of every frame of a traceback). Each only
- * translates its arguments into the core's input (pi_page: app_id, email or NULL, nonce, an
- * array of typed fields) and calls the one builder, pi_page_prepare / pi_page_render, which
+ * translates its arguments into the core's input (pylon_idv_page: app_id, email or NULL, nonce, an
+ * array of typed fields) and calls the one builder, pylon_idv_page_prepare / pylon_idv_page_render, which
  * makes every check, in the same order and with the same messages as in Lua, before it signs.
  *
  * Text is UTF-8; a str with lone surrogates is encoded with surrogatepass so that the core
@@ -888,21 +909,27 @@ static void page_type_error(const char *fname, const char *what, const char *exp
     Py_DECREF(name);
 }
 
-static PyObject *page_raise(const module_state *st, const char *fname, const pi_page_error *err)
+static PyObject *page_raise(const module_state *st, const char *fname, const pylon_idv_page_error *err)
 {
-    char msg[PI_PAGE_MESSAGE_SIZE];
-    pi_page_message(msg, sizeof msg, err);
-    if (err->rule == PI_PAGE_ESECRET)
-        PyErr_SetString(st->InvalidSecretError, msg);
-    else if (err->rule == PI_PAGE_ETOO_LARGE)
-        PyErr_NoMemory();
-    else if (err->rule == PI_PAGE_ECRYPTO)
-        PyErr_Format(st->Error, "%s(): %s", fname, msg);
-    else
-        PyErr_Format((pi_page_rule_flags(err->rule) & PI_PAGE_TYPE_ERROR) ? PyExc_TypeError
-                                                                           : PyExc_ValueError,
-                     "%s(): %s", fname, msg);
-    return NULL;
+    char msg[PYLON_IDV_PAGE_MESSAGE_SIZE];
+
+    switch (pylon_idv_page_error_kind(err->rule)) {
+    case PYLON_IDV_KIND_SECRET:
+        return raise_status(st, err->status, err->secret, err->secret_len, 0);
+    case PYLON_IDV_KIND_MEMORY:
+        return PyErr_NoMemory();
+    case PYLON_IDV_KIND_CRYPTO:
+        PyErr_Format(st->Error, "%s(): %s", fname, pylon_idv_page_message(msg, sizeof msg, err));
+        return NULL;
+    case PYLON_IDV_KIND_TYPE:
+        PyErr_Format(PyExc_TypeError, "%s(): %s", fname,
+                     pylon_idv_page_message(msg, sizeof msg, err));
+        return NULL;
+    default:                                           /* DATA, USAGE */
+        PyErr_Format(PyExc_ValueError, "%s(): %s", fname,
+                     pylon_idv_page_message(msg, sizeof msg, err));
+        return NULL;
+    }
 }
 
 enum { PAGE_DICT = 100 };
@@ -910,7 +937,7 @@ enum { PAGE_DICT = 100 };
 /* What the caller gave: borrowed references, except the owners list. */
 typedef struct {
     PyObject *email, *secret, *app_id, *nonce;
-    pi_field *fields;
+    pylon_idv_field *fields;
     PyObject **values;        /* values[i]: the object of fields[i] as given (index = i) */
     PyObject *owners;         /* a list holding the surrogatepass copies */
     size_t nfields;
@@ -954,7 +981,7 @@ static int page_parse(const char *fname, PyObject *args, PyObject *kwargs, int t
     a->owners = PyList_New(0);
     if (a->owners == NULL) return -1;
     if (nkw > 0) {
-        a->fields = (pi_field *)PyMem_Calloc((size_t)nkw, sizeof *a->fields);
+        a->fields = (pylon_idv_field *)PyMem_Calloc((size_t)nkw, sizeof *a->fields);
         a->values = (PyObject **)PyMem_Calloc((size_t)nkw, sizeof *a->values);
         if (a->fields == NULL || a->values == NULL) { PyErr_NoMemory(); return -1; }
     }
@@ -976,7 +1003,7 @@ static int page_parse(const char *fname, PyObject *args, PyObject *kwargs, int t
             continue;
         }
         {
-            pi_field *f = &a->fields[i];
+            pylon_idv_field *f = &a->fields[i];
             PyObject *owner;
             const char *p;
             size_t n;
@@ -984,27 +1011,27 @@ static int page_parse(const char *fname, PyObject *args, PyObject *kwargs, int t
             f->key = p; f->key_len = n; f->index = i;
             a->values[i] = value;
             if (value == Py_None) {
-                f->type = PI_VALUE_NONE;
+                f->type = PYLON_IDV_VALUE_NONE;
             } else if (PyBool_Check(value)) {
-                f->type = PI_VALUE_BOOL;
+                f->type = PYLON_IDV_VALUE_BOOL;
                 f->boolean = value == Py_True;
             } else if (PyLong_Check(value)) {
                 int overflow = 0;
                 long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
                 if (v == -1 && PyErr_Occurred()) return -1;
-                f->type = overflow ? PI_VALUE_INT_HUGE : PI_VALUE_INT;
+                f->type = overflow ? PYLON_IDV_VALUE_INT_HUGE : PYLON_IDV_VALUE_INT;
                 f->integer = v;
             } else if (PyFloat_Check(value)) {
-                f->type = PI_VALUE_FLOAT;
+                f->type = PYLON_IDV_VALUE_FLOAT;
                 f->number = PyFloat_AsDouble(value);
                 if (f->number == -1.0 && PyErr_Occurred()) return -1;
             } else if (PyUnicode_Check(value)) {
-                f->type = PI_VALUE_STRING;
+                f->type = PYLON_IDV_VALUE_STRING;
                 if (page_text(value, &p, &n, &owner) < 0 || keep(a, owner) < 0) return -1;
                 f->str = p; f->str_len = n;
             } else {
                 char label[96], what[128];
-                pi_field_label(label, sizeof label, f->key, f->key_len);
+                pylon_idv_field_label(label, sizeof label, f->key, f->key_len);
                 snprintf(what, sizeof what, "%s", label);
                 page_type_error(fname, what, "str, int, float, bool or None", value);
                 return -1;
@@ -1056,15 +1083,15 @@ static PyObject *page_result(module_state *st, const char *text, size_t n, int h
 /* The value of a field in chat_settings()'s dict: the object given when it is exactly
  * str, int, float or bool; otherwise (a subclass: IntEnum, a str subclass) the plain value,
  * as the JSON has it. */
-static PyObject *page_dict_value(const pi_field *f, PyObject *given)
+static PyObject *page_dict_value(const pylon_idv_field *f, PyObject *given)
 {
     switch (f->type) {
-    case PI_VALUE_BOOL:
+    case PYLON_IDV_VALUE_BOOL:
         return PyBool_FromLong(f->boolean);
-    case PI_VALUE_INT:
+    case PYLON_IDV_VALUE_INT:
         if (PyLong_CheckExact(given)) { Py_INCREF(given); return given; }
         return PyLong_FromLongLong(f->integer);
-    case PI_VALUE_FLOAT:
+    case PYLON_IDV_VALUE_FLOAT:
         if (PyFloat_CheckExact(given)) { Py_INCREF(given); return given; }
         return PyFloat_FromDouble(f->number);
     default:
@@ -1082,7 +1109,7 @@ static int dict_set(PyObject *d, const char *key, PyObject *v)
     return rc;
 }
 
-static PyObject *page_dict(const pi_page *p, const page_args *a)
+static PyObject *page_dict(const pylon_idv_page *p, const page_args *a)
 {
     PyObject *d = PyDict_New();
     size_t i;
@@ -1096,7 +1123,7 @@ static PyObject *page_dict(const pi_page *p, const page_args *a)
             goto fail;
     }
     for (i = 0; i < p->nout; i++) {
-        const pi_field *f = &p->fields[i];
+        const pylon_idv_field *f = &p->fields[i];
         PyObject *k = PyUnicode_DecodeUTF8(f->key, (Py_ssize_t)f->key_len, "strict"), *v;
         if (k == NULL) goto fail;
         v = page_dict_value(f, a->values[f->index]);
@@ -1115,8 +1142,8 @@ static PyObject *page_call(PyObject *module, const char *fname, PyObject *args,
 {
     module_state *st = get_state(module);
     page_args a;
-    pi_page p;
-    pi_page_error err;
+    pylon_idv_page p;
+    pylon_idv_page_error err;
     pi_buf s = { 0 };
     const pylon_idv_signer *signer = NULL;
     PyObject *res = NULL;
@@ -1125,7 +1152,7 @@ static PyObject *page_call(PyObject *module, const char *fname, PyObject *args,
 
     if (st == NULL) return NULL;
     memset(&p, 0, sizeof p);
-    if (page_parse(fname, args, kwargs, kind == PI_PAGE_SCRIPT, &a) < 0) goto done;
+    if (page_parse(fname, args, kwargs, kind == PYLON_IDV_PAGE_SCRIPT, &a) < 0) goto done;
     /* Types, in the order of the signature. */
     if (a.email != Py_None) {
         PyObject *owner;
@@ -1153,20 +1180,20 @@ static PyObject *page_call(PyObject *module, const char *fname, PyObject *args,
     p.nfields = a.nfields;
 
     /* The builder: every check, then the hash. */
-    if (pi_page_prepare(&p, signer, signer != NULL ? NULL : (s.p != NULL ? s.p : ""),
-                        (size_t)s.n, &err) != PI_PAGE_OK) {
+    if (pylon_idv_page_prepare(&p, signer, signer != NULL ? NULL : (s.p != NULL ? s.p : ""),
+                        (size_t)s.n, &err) != PYLON_IDV_PAGE_OK) {
         page_raise(st, fname, &err);
         goto done;
     }
     if (kind == PAGE_DICT) { res = page_dict(&p, &a); goto done; }
-    size = pi_page_size(&p, kind);
+    size = pylon_idv_page_size(&p, kind);
     if (size == 0 || size > (size_t)PY_SSIZE_T_MAX) { PyErr_NoMemory(); goto done; }
     if (size > sizeof stack && (out = (char *)PyMem_Malloc(size)) == NULL) {
         PyErr_NoMemory();
         goto done;
     }
-    n = pi_page_render(out, &p, kind);
-    res = page_result(st, out, n, kind != PI_PAGE_JSON);
+    n = pylon_idv_page_render(out, &p, kind);
+    res = page_result(st, out, n, kind != PYLON_IDV_PAGE_JSON);
     if (out != stack) PyMem_Free(out);
 done:
     buf_release(&s);
@@ -1232,17 +1259,17 @@ static PyObject *m_chat_settings(PyObject *module, PyObject *args, PyObject *kwa
 
 static PyObject *m_chat_settings_json(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return page_call(module, "chat_settings_json", args, kwargs, PI_PAGE_JSON);
+    return page_call(module, "chat_settings_json", args, kwargs, PYLON_IDV_PAGE_JSON);
 }
 
 static PyObject *m_chat_settings_script(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return page_call(module, "chat_settings_script", args, kwargs, PI_PAGE_SCRIPT);
+    return page_call(module, "chat_settings_script", args, kwargs, PYLON_IDV_PAGE_SCRIPT);
 }
 
 static PyObject *m_chat_settings_data(PyObject *module, PyObject *args, PyObject *kwargs)
 {
-    return page_call(module, "chat_settings_data", args, kwargs, PI_PAGE_DATA);
+    return page_call(module, "chat_settings_data", args, kwargs, PYLON_IDV_PAGE_DATA);
 }
 
 static PyObject *m_widget_script(PyObject *module, PyObject *args, PyObject *kwargs)
@@ -1251,7 +1278,7 @@ static PyObject *m_widget_script(PyObject *module, PyObject *args, PyObject *kwa
     module_state *st = get_state(module);
     PyObject *app_id = NULL, *nonce = Py_None, *res = NULL;
     page_args a;
-    pi_page_error err;
+    pylon_idv_page_error err;
     const char *ap, *np;
     size_t an, nn, size, n;
     char *out;
@@ -1264,13 +1291,13 @@ static PyObject *m_widget_script(PyObject *module, PyObject *args, PyObject *kwa
     if ((a.owners = PyList_New(0)) == NULL) return NULL;
     if (page_str_arg("widget_script", "app_id", app_id, 0, &a, &ap, &an) < 0) goto done;
     if (page_str_arg("widget_script", "nonce", nonce, 1, &a, &np, &nn) < 0) goto done;
-    if (pi_widget_check(ap, an, np, nn, &err) != PI_PAGE_OK) {
+    if (pylon_idv_widget_check(ap, an, np, nn, &err) != PYLON_IDV_PAGE_OK) {
         page_raise(st, "widget_script", &err);
         goto done;
     }
-    size = pi_widget_size(an, nn);
+    size = pylon_idv_widget_size(an, nn);
     if (size == 0 || (out = (char *)PyMem_Malloc(size)) == NULL) { PyErr_NoMemory(); goto done; }
-    n = pi_widget_render(out, ap, an, np, nn);
+    n = pylon_idv_widget_render(out, ap, an, np, nn);
     res = page_result(st, out, n, 1);
     PyMem_Free(out);
 done:

@@ -187,6 +187,169 @@ const char *pylon_idv_cause_name(int cause);     /* "match", "raw_secret", ... *
 PYLON_IDV_API
 const char *pylon_idv_cause_message(int cause);  /* one or two sentences: what and how to fix */
 
+/* ============================================================================= the page
+ *
+ * What a web page needs, from one builder for C, Python and Lua (the same bytes for the same
+ * settings): the widget's settings as JSON text, as an inline <script>, or as a
+ * <script type="application/json" id="pylon-chat-settings"> data element that pylon-chat.js
+ * reads; the <script src> tag that loads pylon-chat.js; and the widget loader.
+ *
+ * A page is filled in by the caller (app_id, the email or NULL for a visitor, the nonce or
+ * NULL, an array of fields), checked and signed by pylon_idv_page_prepare, measured by
+ * pylon_idv_page_size and written by pylon_idv_page_render. Keys come out as app_id, email,
+ * email_hash, then the fields sorted by their UTF-8 bytes. Nothing is signed before every
+ * check has passed; a visitor's page still checks the secret (a bad secret is always loud).
+ *
+ *   pylon_idv_field f[] = { { "name", 4, PYLON_IDV_VALUE_STRING, 0, "Jane", 4, 0, 0.0, 0 } };
+ *   pylon_idv_page p = { 0 };
+ *   pylon_idv_page_error err;
+ *   p.app_id = "my_app"; p.app_id_len = 6; p.email = "jane@example.com"; p.email_len = 16;
+ *   p.fields = f; p.nfields = 1;
+ *   if (pylon_idv_page_prepare(&p, signer, NULL, 0, &err) == PYLON_IDV_PAGE_OK) {
+ *       char *out = malloc(pylon_idv_page_size(&p, PYLON_IDV_PAGE_DATA));
+ *       pylon_idv_page_render(out, &p, PYLON_IDV_PAGE_DATA);     (NUL-terminated)
+ *   }
+ *
+ * examples/c/page.c renders a whole page this way. */
+
+enum {                               /* a field's value */
+    PYLON_IDV_VALUE_NONE = 0,        /* checked (its name), then left out */
+    PYLON_IDV_VALUE_STRING = 1,      /* str, str_len: UTF-8 text */
+    PYLON_IDV_VALUE_BOOL = 2,        /* boolean (0 or not) */
+    PYLON_IDV_VALUE_INT = 3,         /* integer, within +-(2^53 - 1) */
+    PYLON_IDV_VALUE_INT_HUGE = 4,    /* an integer the caller could not hold in 64 bits: refused */
+    PYLON_IDV_VALUE_FLOAT = 5        /* number: finite; written in its shortest round-trip form */
+};
+
+typedef struct pylon_idv_field {
+    const char *key;
+    size_t key_len;
+    int type;                        /* PYLON_IDV_VALUE_* */
+    int boolean;
+    const char *str;
+    size_t str_len;
+    long long integer;
+    double number;
+    size_t index;                    /* the caller's own (e.g. the order given): kept through
+                                        the sort, so an error can name the caller's field */
+} pylon_idv_field;
+
+typedef struct pylon_idv_page {
+    const char *app_id; size_t app_id_len;   /* [A-Za-z0-9_-]+ */
+    const char *email; size_t email_len;     /* NULL: a visitor who is not logged in */
+    const char *nonce; size_t nonce_len;     /* NULL: no nonce attribute (inline script) */
+    pylon_idv_field *fields; size_t nfields; /* sorted in place by pylon_idv_page_prepare */
+    size_t nout;                             /* set by prepare: fields[0..nout) are written */
+    char email_hash[PYLON_IDV_HASH_HEX_SIZE];/* set by prepare: "" for a visitor */
+} pylon_idv_page;
+
+enum {                               /* the forms of the settings */
+    PYLON_IDV_PAGE_JSON = 0,         /* the JSON text, for a single-page app's endpoint */
+    PYLON_IDV_PAGE_SCRIPT = 1,       /* <script[ nonce="N"]>...window.pylon.chat_settings = {...}...</script> */
+    PYLON_IDV_PAGE_DATA = 2          /* <script type="application/json" id="pylon-chat-settings">{...}</script> */
+};
+
+enum {                               /* the rules a page, a loader or a script tag can break */
+    PYLON_IDV_PAGE_OK = 0,
+    PYLON_IDV_PAGE_EAPP_ID_EMPTY = 1, PYLON_IDV_PAGE_EAPP_ID_CHAR = 2,
+    PYLON_IDV_PAGE_ENONCE_LENGTH = 3, PYLON_IDV_PAGE_ENONCE_CHAR = 4,
+    PYLON_IDV_PAGE_EEMAIL_UTF8 = 5,
+    PYLON_IDV_PAGE_EKEY_UTF8 = 6, PYLON_IDV_PAGE_EKEY_RESERVED = 7, PYLON_IDV_PAGE_EKEY_PROTO = 8,
+    PYLON_IDV_PAGE_EKEY_DUPLICATE = 9,
+    PYLON_IDV_PAGE_EVALUE_UTF8 = 10, PYLON_IDV_PAGE_EINT_RANGE = 11, PYLON_IDV_PAGE_EFLOAT = 12,
+    PYLON_IDV_PAGE_ESECRET = 13,     /* status: the PYLON_IDV_ESECRET_* */
+    PYLON_IDV_PAGE_ETOO_LARGE = 14, PYLON_IDV_PAGE_ECRYPTO = 15,
+    PYLON_IDV_PAGE_EINVAL = 16,      /* neither a signer nor a secret */
+    PYLON_IDV_PAGE_ESRC = 17         /* a script src that is empty or holds a control character */
+};
+
+enum {                               /* what kind of mistake a rule is: each binding maps it */
+    PYLON_IDV_KIND_DATA = 0,         /* bad data at run time (an email that is not UTF-8) */
+    PYLON_IDV_KIND_USAGE = 1,        /* a programming or configuration mistake (app_id, nonce,
+                                        a reserved field name) */
+    PYLON_IDV_KIND_TYPE = 2,         /* the wrong kind of argument (no secret or signer) */
+    PYLON_IDV_KIND_SECRET = 3,       /* a bad secret (status says which) */
+    PYLON_IDV_KIND_MEMORY = 4,       /* too large to allocate */
+    PYLON_IDV_KIND_CRYPTO = 5        /* OpenSSL failed */
+};
+
+typedef struct pylon_idv_page_error {
+    int rule;                        /* PYLON_IDV_PAGE_* */
+    int status;                      /* ESECRET: the PYLON_IDV_ESECRET_* status */
+    size_t position;                 /* byte offset, for the rules about characters */
+    const pylon_idv_field *field;    /* the field concerned, or NULL */
+    const char *secret;              /* ESECRET: the caller's secret (not a copy), for the
+                                        position in pylon_idv_page_message; valid while it is */
+    size_t secret_len;
+} pylon_idv_page_error;
+
+/* Every check (app_id, nonce, email, each field), then the hash with signer (if not NULL) or
+ * secret_hex. PYLON_IDV_PAGE_OK, or the rule broken, described in *err. */
+PYLON_IDV_API PYLON_IDV_NODISCARD
+int    pylon_idv_page_prepare(pylon_idv_page *page, const pylon_idv_signer *signer,
+                              const char *secret_hex, size_t secret_hex_len,
+                              pylon_idv_page_error *err);
+/* Bytes pylon_idv_page_render needs for form (its NUL included); 0 if beyond SIZE_MAX. */
+PYLON_IDV_API
+size_t pylon_idv_page_size(const pylon_idv_page *page, int form);
+/* Write form's text, NUL-terminated, into out (pylon_idv_page_size bytes); its length. */
+PYLON_IDV_API
+size_t pylon_idv_page_render(char *out, const pylon_idv_page *page, int form);
+
+/* The widget loader: an inline script that defines the window.Pylon command queue and loads
+ * https://widget.usepylon.com/widget/<app_id>, with the nonce (may be NULL) on both scripts.
+ * check: PYLON_IDV_PAGE_OK or the rule broken (app_id, nonce); size: bytes with the NUL (0 if
+ * beyond SIZE_MAX); render: the length written. */
+PYLON_IDV_API PYLON_IDV_NODISCARD
+int    pylon_idv_widget_check(const char *app_id, size_t app_id_len,
+                              const char *nonce, size_t nonce_len, pylon_idv_page_error *err);
+PYLON_IDV_API
+size_t pylon_idv_widget_size(size_t app_id_len, size_t nonce_len);
+PYLON_IDV_API
+size_t pylon_idv_widget_render(char *out, const char *app_id, size_t app_id_len,
+                               const char *nonce, size_t nonce_len);
+
+/* The tag that loads pylon-chat.js from the site's own origin: <script src="SRC"[ nonce="N"]>
+ * </script>, src escaped as an HTML attribute (& < > " '). src must be non-empty with no
+ * control character or space (ESRC); the nonce as above. Same trio as the loader. */
+PYLON_IDV_API PYLON_IDV_NODISCARD
+int    pylon_idv_script_tag_check(const char *src, size_t src_len,
+                                  const char *nonce, size_t nonce_len, pylon_idv_page_error *err);
+PYLON_IDV_API
+size_t pylon_idv_script_tag_size(size_t src_len, size_t nonce_len);
+PYLON_IDV_API
+size_t pylon_idv_script_tag_render(char *out, const char *src, size_t src_len,
+                                   const char *nonce, size_t nonce_len);
+
+/* The kind of mistake a rule is (PYLON_IDV_KIND_*). */
+PYLON_IDV_API
+int    pylon_idv_page_error_kind(int rule);
+/* The message for err, with no prefix, never any part of a value or a secret (a field is
+ * named only when its name is plain: 1 to 64 of A-Z a-z 0-9 _ . -): "app_id may hold only
+ * A-Z a-z 0-9 _ - (...): invalid character at byte 3", "invalid secret: odd number of hex
+ * digits". Writes at most size bytes, NUL included; returns out. */
+#define PYLON_IDV_PAGE_MESSAGE_SIZE 256
+PYLON_IDV_API
+const char *pylon_idv_page_message(char *out, size_t size, const pylon_idv_page_error *err);
+/* "field 'name'", or "a field (its name is not shown)" when the name is not plain: for a
+ * binding's own messages about a field (a value of the wrong type). Returns out. */
+PYLON_IDV_API
+const char *pylon_idv_field_label(char *out, size_t size, const char *key, size_t key_len);
+
+/* Sizes a binding may use to bound the output before it collects the fields: a string of n
+ * bytes takes at most PYLON_IDV_JSON_STRING_SIZE(n) bytes as a JSON string (quotes and NUL
+ * included), a number at most PYLON_IDV_NUMBER_SIZE, and each form at most
+ * PYLON_IDV_PAGE_FIXED_SIZE bytes of fixed text besides the nonce. */
+#define PYLON_IDV_JSON_STRING_SIZE(n) (6 * (n) + 3)
+/* in[0..n) as a JSON string literal, quotes included, that is safe inside an inline <script>:
+ * " \ and controls escaped, and also < > & U+2028 U+2029 as \u escapes, so that neither
+ * </script> nor <!-- can end or change the element; invalid UTF-8 becomes U+FFFD. out needs
+ * PYLON_IDV_JSON_STRING_SIZE(n) bytes; returns the length written (a NUL follows). */
+PYLON_IDV_API
+size_t pylon_idv_json_string(char *out, const char *in, size_t n);
+#define PYLON_IDV_NUMBER_SIZE 32
+#define PYLON_IDV_PAGE_FIXED_SIZE 1024
+
 #ifdef __cplusplus
 }
 #endif

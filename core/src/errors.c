@@ -40,15 +40,6 @@ const char *pylon_idv_message(char *buf, size_t size, int status,
     return buf;
 }
 
-const char *pi_error_message(char *out, size_t size, int status, const char *secret,
-                             size_t secret_len, size_t which)
-{
-    char msg[PYLON_IDV_MESSAGE_SIZE];
-    pylon_idv_message(msg, sizeof msg, status, secret, secret_len, which);
-    snprintf(out, size, "pylon_idv: %s", msg);
-    return out;
-}
-
 const char *pylon_idv_version(void)
 {
     return PYLON_IDV_VERSION_STRING;

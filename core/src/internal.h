@@ -1,6 +1,6 @@
 /*
- * internal.h -- shared by the core's .c files and by the bindings, which compile the core
- * sources into themselves. Nothing here is public API.
+ * internal.h -- shared by the core's .c files and the white-box tests. Nothing here is public
+ * API, and no binding includes it.
  */
 #ifndef PYLON_IDV_INTERNAL_H
 #define PYLON_IDV_INTERNAL_H
@@ -144,20 +144,7 @@ PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
  * and match compare a candidate hash with each tag this way, never decoding it. */
 PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex);
 
-/* ---- errors.c ---- */
-/* The message the bindings show for a status: "pylon_idv: " and pylon_idv_message(...), e.g.
- * "pylon_idv: invalid secret: invalid hex digit at position 17 (previous secret #2)". Never
- * contains any part of the secret (which may be NULL). Returns out. */
-PI_HIDDEN const char *pi_error_message(char *out, size_t size, int status, const char *secret,
-                                       size_t secret_len, size_t which);
-#define PI_ERROR_MESSAGE_SIZE (PYLON_IDV_MESSAGE_SIZE + 16)
 
-/* ---- script.c ---- */
-/* A JSON string literal (with its quotes) of in[0..n), safe inside an inline <script>:
- * " \ and controls escaped, also < > & U+2028 U+2029 as \u escapes; invalid UTF-8 becomes
- * U+FFFD. out needs PI_JSON_SCRIPT_SIZE(n) bytes; returns the length written (without NUL). */
-#define PI_JSON_SCRIPT_SIZE(n) (6 * (n) + 3)
-PI_HIDDEN size_t pi_json_script_string(char *out, const char *in, size_t n);
 
 /* Wipe n bytes of a stack buffer on a hot path: an inline memset that the compiler must keep
  * (the asm says the memory is read), cheaper than OPENSSL_cleanse's call through a volatile
@@ -173,96 +160,12 @@ PI_HIDDEN size_t pi_json_script_string(char *out, const char *in, size_t n);
  * else 0 and *position (may be NULL) = the offset of the first byte that is not. */
 PI_HIDDEN int  pi_utf8_check(const char *s, size_t n, size_t *position);
 
-/* ---- settings.c: the page (DESIGN.md, "The page") ----
- * The one builder of the widget's settings for every binding. A binding translates its
- * arguments into a pi_page (app_id, email or NULL, nonce or NULL, an array of typed fields),
- * calls pi_page_prepare (every check, then the hash), then pi_page_size and pi_page_render.
- * Keys come out as app_id, email, email_hash, then the fields sorted by their UTF-8 bytes. */
-enum {
-    PI_VALUE_NONE = 0,       /* checked (its key), then dropped: Python None */
-    PI_VALUE_STRING,         /* str/str_len: must be UTF-8 */
-    PI_VALUE_BOOL,           /* boolean */
-    PI_VALUE_INT,            /* integer: must be within +-(2^53 - 1) */
-    PI_VALUE_INT_HUGE,       /* an integer the binding could not hold in 64 bits: refused */
-    PI_VALUE_FLOAT           /* number: must be finite */
-};
-
-typedef struct pi_field {
-    const char *key;
-    size_t key_len;
-    int type;                /* PI_VALUE_* */
-    int boolean;
-    const char *str;
-    size_t str_len;
-    long long integer;
-    double number;
-    size_t index;            /* the binding's own (order given); kept through the sort */
-} pi_field;
-
-/* The rules; pi_page_message says each in words, pi_page_rule_flags how bindings raise it. */
-enum {
-    PI_PAGE_OK = 0,
-    PI_PAGE_EAPP_ID_EMPTY, PI_PAGE_EAPP_ID_CHAR,
-    PI_PAGE_ENONCE_LENGTH, PI_PAGE_ENONCE_CHAR,
-    PI_PAGE_EEMAIL_UTF8,
-    PI_PAGE_EKEY_UTF8, PI_PAGE_EKEY_RESERVED, PI_PAGE_EKEY_PROTO, PI_PAGE_EKEY_DUPLICATE,
-    PI_PAGE_EVALUE_UTF8, PI_PAGE_EINT_RANGE, PI_PAGE_EFLOAT,
-    PI_PAGE_ESECRET,         /* status: the core's PYLON_IDV_ESECRET_* */
-    PI_PAGE_ETOO_LARGE, PI_PAGE_ECRYPTO, PI_PAGE_EINVAL,
-    PI_PAGE_RULE_COUNT
-};
-#define PI_PAGE_TYPE_ERROR 1 /* Python: TypeError (else ValueError; ESECRET: InvalidSecretError) */
-#define PI_PAGE_RAISES     2 /* Lua: a programming error, raised (else nil, err: bad data) */
-PI_HIDDEN int pi_page_rule_flags(int rule);
-
-typedef struct pi_page_error {
-    int rule;                /* PI_PAGE_* */
-    int status;              /* ESECRET: the PYLON_IDV_ESECRET_* status */
-    size_t position;         /* byte offset, for the rules about characters */
-    const pi_field *field;   /* the field concerned, or NULL */
-    const char *secret;      /* ESECRET: the caller's secret (not a copy), for the core's one
-                              * formatter (pylon_idv_message); valid only while it is */
-    size_t secret_len;
-} pi_page_error;
-
-typedef struct pi_page {
-    const char *app_id; size_t app_id_len;
-    const char *email; size_t email_len;      /* email NULL: a visitor not logged in */
-    const char *nonce; size_t nonce_len;      /* nonce NULL: no nonce attribute */
-    pi_field *fields; size_t nfields;         /* sorted in place by pi_page_prepare */
-    size_t nout;                              /* fields[0..nout): the ones written */
-    char email_hash[PYLON_IDV_HASH_HEX_SIZE]; /* "" when anonymous */
-} pi_page;
-
-enum { PI_PAGE_JSON, PI_PAGE_SCRIPT, PI_PAGE_DATA };
-
-/* Every check (app_id, nonce, email, each field), then the hash with signer (if not NULL)
- * or secret: checked, not signed, for an anonymous visitor, so a bad secret is always loud.
- * Returns PI_PAGE_OK or the rule broken, described in *err. */
-PI_HIDDEN int    pi_page_prepare(pi_page *p, const pylon_idv_signer *signer,
-                                 const char *secret, size_t secret_len, pi_page_error *err);
-/* Bytes pi_page_render needs for kind (its NUL included); 0 if beyond SIZE_MAX. */
-PI_HIDDEN size_t pi_page_size(const pi_page *p, int kind);
-/* Write kind's text (NUL-terminated); returns its length. */
-PI_HIDDEN size_t pi_page_render(char *out, const pi_page *p, int kind);
-/* The widget loader: app_id and nonce checked as pi_page_prepare does. */
-PI_HIDDEN int    pi_widget_check(const char *app_id, size_t app_id_len, const char *nonce,
-                                 size_t nonce_len, pi_page_error *err);
-PI_HIDDEN size_t pi_widget_size(size_t app_id_len, size_t nonce_len);
-PI_HIDDEN size_t pi_widget_render(char *out, const char *app_id, size_t app_id_len,
-                                  const char *nonce, size_t nonce_len);
-/* The message for err, never any part of a value or a secret (a field is named only when
- * its name is plain: 1 to 64 of A-Z a-z 0-9 _ . -). Secret rules give the core's usual
- * "pylon_idv: invalid secret: ..." text (pi_error_message, so call it while err->secret is
- * still alive); other rules have no prefix. Returns out. */
-#define PI_PAGE_MESSAGE_SIZE 256
-PI_HIDDEN const char *pi_page_message(char *out, size_t size, const pi_page_error *err);
-/* "field 'name'" or "a field (its name is not shown)", for the bindings' own type errors. */
-PI_HIDDEN const char *pi_field_label(char *out, size_t size, const char *key, size_t key_len);
+/* ---- number.c ---- */
 /* The shortest text that reads back as x, as JavaScript writes numbers (finite x; "-0" for
- * negative zero). out needs PI_NUMBER_SIZE bytes; returns the length. */
-#define PI_NUMBER_SIZE 32
-PI_HIDDEN size_t pi_format_double(char out[PI_NUMBER_SIZE], double x);
+ * negative zero). out needs PYLON_IDV_NUMBER_SIZE bytes; returns the length. */
+PI_HIDDEN size_t pi_format_double(char out[PYLON_IDV_NUMBER_SIZE], double x);
+/* v in decimal (at most 20 characters); returns the length. */
+PI_HIDDEN size_t pi_format_int(char *out, long long v);
 
 /* Constant-time selection helpers. */
 static inline uint32_t pi_ct_mask_u32(uint32_t bit) { return (uint32_t)0 - (bit & 1u); }

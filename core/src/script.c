@@ -54,7 +54,7 @@ int pi_utf8_check(const char *in, size_t n, size_t *position)
     return 1;
 }
 
-size_t pi_json_script_string(char *out, const char *in, size_t n)
+size_t pylon_idv_json_string(char *out, const char *in, size_t n)
 {
     const unsigned char *s = (const unsigned char *)in;
     size_t i = 0, o = 0, len;

@@ -17,7 +17,7 @@
  *    Under ASan/TSan (which own malloc) this part is skipped, the rest still runs.
  * 2. Messages. Over the whole bad-input matrix (tests/vectors/bad_secrets.tsv, plus long
  *    random secrets with one bad character or an odd length), pylon_idv_strerror, the
- *    bindings' message (pi_error_message) and the CLI's stderr and stdout never contain any
+ *    message every binding shows (pylon_idv_message, which they prefix) and the CLI's stderr and stdout never contain any
  *    4-character run of the secret's hex digits (compared ignoring case; the expected
  *    "position N" is removed first, as it is a public fact).
  *
@@ -26,7 +26,7 @@
  *    (a positive control leaves the inner hash in a dead frame and must be found): the
  *    expected tag, the decoded candidate, pi_hmac's state copies are wiped (test_stack_wiped).
  *
- * Built from the core sources (like ctgrind) so pi_error_message can be tested and the
+ * Built from the core sources (like ctgrind) so the hidden helpers can be reached and the
  * unload destructor is in this executable.
  */
 #define _GNU_SOURCE
@@ -627,7 +627,7 @@ static int run_cli(const char *cli, int via_stdin, char *const argv_tail[],
 /* One bad (or good) secret through every message path. */
 static void check_secret(const char *s, size_t n, const char *cli, const char *label)
 {
-    char buf[PI_ERROR_MESSAGE_SIZE], out[8192];
+    char buf[PYLON_IDV_MESSAGE_SIZE], out[8192];
     size_t pos = 0;
     int st = pylon_idv_secret_check(s, n, &pos), rc;
     static char *const cmds[][4] = {
@@ -641,7 +641,7 @@ static void check_secret(const char *s, size_t n, const char *cli, const char *l
     n_secrets++;
     n_messages += 2;
     CHECK_MSG(!leaks(pylon_idv_strerror(st), s, n, st, pos), "%s: strerror shows the secret", label);
-    CHECK_MSG(!leaks(pi_error_message(buf, sizeof buf, st, s, n, 0), s, n, st, pos),
+    CHECK_MSG(!leaks(pylon_idv_message(buf, sizeof buf, st, s, n, 0), s, n, st, pos),
               "%s: message shows the secret: %s", label, buf);
     CHECK_MSG(!leaks(pylon_idv_message(buf, sizeof buf, st, s, n, 7), s, n, st, pos),
               "%s: message (previous #7) shows the secret: %s", label, buf);

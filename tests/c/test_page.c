@@ -49,14 +49,14 @@ static int split(char *line, char **f, int max)
 }
 
 /* "t:keyhex:value,..." -> fields; strings decoded in place. */
-static size_t parse_fields(char *s, pi_field *fs)
+static size_t parse_fields(char *s, pylon_idv_field *fs)
 {
     size_t n = 0;
     char *item = s, *next;
     if (*s == '\0') return 0;
     for (; item != NULL && n < MAXF; item = next) {
         char *k, *v;
-        pi_field *f = &fs[n++];
+        pylon_idv_field *f = &fs[n++];
         next = strchr(item, ',');
         if (next != NULL) *next++ = '\0';
         memset(f, 0, sizeof *f);
@@ -66,18 +66,18 @@ static size_t parse_fields(char *s, pi_field *fs)
         f->key = k; f->key_len = unhex(k);
         f->index = n - 1;
         switch (item[0]) {
-        case 's': f->type = PI_VALUE_STRING; f->str = v; f->str_len = unhex(v); break;
-        case 'b': f->type = PI_VALUE_BOOL; f->boolean = strcmp(v, "true") == 0; break;
+        case 's': f->type = PYLON_IDV_VALUE_STRING; f->str = v; f->str_len = unhex(v); break;
+        case 'b': f->type = PYLON_IDV_VALUE_BOOL; f->boolean = strcmp(v, "true") == 0; break;
         case 'i': {
             /* beyond 64 bits: what a binding passes for an integer it cannot hold */
             double d = strtod(v, NULL);
             if (fabs(d) >= 9223372036854775807.0 && strcmp(v, "9223372036854775807") != 0)
-                f->type = PI_VALUE_INT_HUGE;
-            else { f->type = PI_VALUE_INT; f->integer = strtoll(v, NULL, 10); }
+                f->type = PYLON_IDV_VALUE_INT_HUGE;
+            else { f->type = PYLON_IDV_VALUE_INT; f->integer = strtoll(v, NULL, 10); }
             break;
         }
-        case 'f': f->type = PI_VALUE_FLOAT; f->number = strtod(v, NULL); break;
-        default: f->type = PI_VALUE_NONE;
+        case 'f': f->type = PYLON_IDV_VALUE_FLOAT; f->number = strtod(v, NULL); break;
+        default: f->type = PYLON_IDV_VALUE_NONE;
         }
     }
     return n;
@@ -85,25 +85,26 @@ static size_t parse_fields(char *s, pi_field *fs)
 
 static int kind_of(const char *k)
 {
-    if (strcmp(k, "script") == 0) return PI_PAGE_SCRIPT;
-    if (strcmp(k, "data") == 0) return PI_PAGE_DATA;
+    if (strcmp(k, "script") == 0) return PYLON_IDV_PAGE_SCRIPT;
+    if (strcmp(k, "data") == 0) return PYLON_IDV_PAGE_DATA;
     if (strcmp(k, "widget") == 0) return -1;
-    return PI_PAGE_JSON;
+    return PYLON_IDV_PAGE_JSON;
 }
 
-static const char *rule_names[PI_PAGE_RULE_COUNT] = {
+#define RULE_COUNT (PYLON_IDV_PAGE_ESRC + 1)
+static const char *rule_names[RULE_COUNT] = {
     "OK", "EAPP_ID_EMPTY", "EAPP_ID_CHAR", "ENONCE_LENGTH", "ENONCE_CHAR", "EEMAIL_UTF8",
     "EKEY_UTF8", "EKEY_RESERVED", "EKEY_PROTO", "EKEY_DUPLICATE", "EVALUE_UTF8", "EINT_RANGE",
-    "EFLOAT", "ESECRET", "ETOO_LARGE", "ECRYPTO", "EINVAL"
+    "EFLOAT", "ESECRET", "ETOO_LARGE", "ECRYPTO", "EINVAL", "ESRC"
 };
 
 /* One row through the builder: status, and the text in *out (malloc'd) or the message. */
 static int run(char **f, int with_signer, const char *secret, size_t secret_len,
-               char **out, size_t *out_len, char msg[PI_PAGE_MESSAGE_SIZE])
+               char **out, size_t *out_len, char msg[PYLON_IDV_PAGE_MESSAGE_SIZE])
 {
-    static pi_field fs[MAXF];
-    pi_page p;
-    pi_page_error err;
+    static pylon_idv_field fs[MAXF];
+    pylon_idv_page p;
+    pylon_idv_page_error err;
     pylon_idv_signer *signer = NULL;
     int kind = kind_of(f[1]), rc;
     size_t size;
@@ -117,24 +118,24 @@ static int run(char **f, int with_signer, const char *secret, size_t secret_len,
     *out = NULL;
     msg[0] = '\0';
     if (kind < 0) {
-        rc = pi_widget_check(p.app_id, p.app_id_len, p.nonce, p.nonce_len, &err);
-        if (rc != PI_PAGE_OK) { pi_page_message(msg, PI_PAGE_MESSAGE_SIZE, &err); return rc; }
-        size = pi_widget_size(p.app_id_len, p.nonce_len);
+        rc = pylon_idv_widget_check(p.app_id, p.app_id_len, p.nonce, p.nonce_len, &err);
+        if (rc != PYLON_IDV_PAGE_OK) { pylon_idv_page_message(msg, PYLON_IDV_PAGE_MESSAGE_SIZE, &err); return rc; }
+        size = pylon_idv_widget_size(p.app_id_len, p.nonce_len);
         *out = malloc(size);
-        *out_len = pi_widget_render(*out, p.app_id, p.app_id_len, p.nonce, p.nonce_len);
+        *out_len = pylon_idv_widget_render(*out, p.app_id, p.app_id_len, p.nonce, p.nonce_len);
         if (*out_len + 1 > size) { failures++; printf("FAIL widget size\n"); }
-        return PI_PAGE_OK;
+        return PYLON_IDV_PAGE_OK;
     }
     if (with_signer && pylon_idv_signer_new(&signer, secret, secret_len) != PYLON_IDV_OK)
         signer = NULL;                                   /* a bad secret: test it as text */
-    rc = pi_page_prepare(&p, signer, signer ? NULL : secret, secret_len, &err);
+    rc = pylon_idv_page_prepare(&p, signer, signer ? NULL : secret, secret_len, &err);
     pylon_idv_signer_free(signer);
-    if (rc != PI_PAGE_OK) { pi_page_message(msg, PI_PAGE_MESSAGE_SIZE, &err); return rc; }
-    size = pi_page_size(&p, kind);
+    if (rc != PYLON_IDV_PAGE_OK) { pylon_idv_page_message(msg, PYLON_IDV_PAGE_MESSAGE_SIZE, &err); return rc; }
+    size = pylon_idv_page_size(&p, kind);
     *out = malloc(size);
-    *out_len = pi_page_render(*out, &p, kind);
+    *out_len = pylon_idv_page_render(*out, &p, kind);
     if (*out_len + 1 > size || strlen(*out) > *out_len) { failures++; printf("FAIL size\n"); }
-    return PI_PAGE_OK;
+    return PYLON_IDV_PAGE_OK;
 }
 
 static FILE *open_vec(const char *dir, const char *name)
@@ -154,7 +155,7 @@ static void golden(const char *dir)
     FILE *fp = open_vec(dir, "page.tsv");
     int rows = 0, s;
     while (fgets(line, sizeof line, fp) != NULL) {
-        char *f[8], copy[sizeof line], *out, msg[PI_PAGE_MESSAGE_SIZE];
+        char *f[8], copy[sizeof line], *out, msg[PYLON_IDV_PAGE_MESSAGE_SIZE];
         size_t n, want_len;
         if (line[0] == '#' || line[0] == '\n') continue;
         line[strcspn(line, "\n")] = '\0';
@@ -162,7 +163,7 @@ static void golden(const char *dir)
             strcpy(copy, line);
             if (split(copy, f, 8) != 7) { check(0, "7 columns", line); break; }
             want_len = unhex(f[6]);
-            if (run(f, s, SECRET, strlen(SECRET), &out, &n, msg) != PI_PAGE_OK) {
+            if (run(f, s, SECRET, strlen(SECRET), &out, &n, msg) != PYLON_IDV_PAGE_OK) {
                 check(0, msg, f[0]);
                 continue;
             }
@@ -184,9 +185,9 @@ static void errors(const char *dir)
     FILE *fp = open_vec(dir, "page_errors.tsv");
     int rows = 0, s;
     while (fgets(line, sizeof line, fp) != NULL) {
-        char *f[13], copy[sizeof line], *out, msg[PI_PAGE_MESSAGE_SIZE], secret[512];
+        char *f[13], copy[sizeof line], *out, msg[PYLON_IDV_PAGE_MESSAGE_SIZE], secret[512];
         size_t n, secret_len;
-        int rc, flags;
+        int rc, kind;
         if (line[0] == '#' || line[0] == '\n') continue;
         line[strcspn(line, "\n")] = '\0';
         for (s = 0; s < 2; s++) {
@@ -196,15 +197,18 @@ static void errors(const char *dir)
             else { strcpy(secret, f[6]); secret_len = unhex(secret); }
             rc = run(f, s, secret, secret_len, &out, &n, msg);
             free(out);
-            check(rc > 0 && rc < PI_PAGE_RULE_COUNT && strcmp(rule_names[rc], f[7]) == 0,
+            check(rc > 0 && rc < RULE_COUNT && strcmp(rule_names[rc], f[7]) == 0,
                   "the rule", f[0]);
             check(strcmp(msg, f[10]) == 0, "the message", f[0]);
             if (strcmp(msg, f[10]) != 0) printf("  got  %s\n  want %s\n", msg, f[10]);
-            flags = pi_page_rule_flags(rc);
-            check(((flags & PI_PAGE_RAISES) != 0) == (strcmp(f[9], "raise") == 0),
-                  "Lua raises or returns nil, err", f[0]);
-            check(((flags & PI_PAGE_TYPE_ERROR) != 0) == (strcmp(f[8], "TypeError") == 0),
+            /* the neutral kind, as each binding maps it */
+            kind = pylon_idv_page_error_kind(rc);
+            check((kind != PYLON_IDV_KIND_DATA && kind != PYLON_IDV_KIND_SECRET)
+                  == (strcmp(f[9], "raise") == 0), "Lua raises or returns nil, err", f[0]);
+            check((kind == PYLON_IDV_KIND_TYPE) == (strcmp(f[8], "TypeError") == 0),
                   "Python TypeError or not", f[0]);
+            check((kind == PYLON_IDV_KIND_SECRET) == (strcmp(f[8], "InvalidSecretError") == 0),
+                  "a secret's error", f[0]);
             check(strstr(msg, SECRET) == NULL && (secret_len < 12 || strstr(msg, "8f3a5be1c0d2") == NULL),
                   "no secret in the message", f[0]);
         }
@@ -217,38 +221,38 @@ static void errors(const char *dir)
 
 /* The same settings object whatever order the fields come in; the order given is kept in
  * .index; NONE dropped; duplicates refused; a too-large size is 0, not a wrap-around. */
-static void three_fields(pi_field fs[3], pi_page *p, const char *third)
+static void three_fields(pylon_idv_field fs[3], pylon_idv_page *p, const char *third)
 {
     memset(p, 0, sizeof *p);
     memset(fs, 0, 3 * sizeof *fs);
-    fs[0].key = "b"; fs[0].key_len = 1; fs[0].type = PI_VALUE_INT; fs[0].integer = 1; fs[0].index = 0;
-    fs[1].key = "a"; fs[1].key_len = 1; fs[1].type = PI_VALUE_NONE; fs[1].index = 1;
-    fs[2].key = third; fs[2].key_len = 1; fs[2].type = PI_VALUE_BOOL; fs[2].index = 2;
+    fs[0].key = "b"; fs[0].key_len = 1; fs[0].type = PYLON_IDV_VALUE_INT; fs[0].integer = 1; fs[0].index = 0;
+    fs[1].key = "a"; fs[1].key_len = 1; fs[1].type = PYLON_IDV_VALUE_NONE; fs[1].index = 1;
+    fs[2].key = third; fs[2].key_len = 1; fs[2].type = PYLON_IDV_VALUE_BOOL; fs[2].index = 2;
     p->app_id = "x"; p->app_id_len = 1; p->fields = fs; p->nfields = 3;
 }
 
 static void properties(void)
 {
-    pi_field fs[3];
-    pi_page p;
-    pi_page_error err;
+    pylon_idv_field fs[3];
+    pylon_idv_page p;
+    pylon_idv_page_error err;
     char out[512];
     three_fields(fs, &p, "a");
-    check(pi_page_prepare(&p, NULL, SECRET, strlen(SECRET), &err) == PI_PAGE_EKEY_DUPLICATE,
+    check(pylon_idv_page_prepare(&p, NULL, SECRET, strlen(SECRET), &err) == PYLON_IDV_PAGE_EKEY_DUPLICATE,
           "duplicate names refused", "properties");
     three_fields(fs, &p, "c");
-    check(pi_page_prepare(&p, NULL, SECRET, strlen(SECRET), &err) == PI_PAGE_OK, "ok", "properties");
+    check(pylon_idv_page_prepare(&p, NULL, SECRET, strlen(SECRET), &err) == PYLON_IDV_PAGE_OK, "ok", "properties");
     check(p.nout == 2 && fs[0].index == 0 && fs[1].index == 2, "sorted, NONE dropped", "properties");
-    pi_page_render(out, &p, PI_PAGE_JSON);
+    pylon_idv_page_render(out, &p, PYLON_IDV_PAGE_JSON);
     check(strcmp(out, "{\"app_id\":\"x\",\"b\":1,\"c\":false}") == 0, "anonymous JSON", "properties");
     check(p.email_hash[0] == '\0', "no hash for a visitor", "properties");
     three_fields(fs, &p, "c");
-    check(pi_page_prepare(&p, NULL, NULL, 0, &err) == PI_PAGE_EINVAL, "no secret, no signer",
+    check(pylon_idv_page_prepare(&p, NULL, NULL, 0, &err) == PYLON_IDV_PAGE_EINVAL, "no secret, no signer",
           "properties");
     three_fields(fs, &p, "c");
-    check(pi_page_prepare(&p, NULL, SECRET, strlen(SECRET), &err) == PI_PAGE_OK, "ok", "properties");
-    fs[0].type = PI_VALUE_STRING; fs[0].str = "x"; fs[0].str_len = SIZE_MAX / 2;
-    check(pi_page_size(&p, PI_PAGE_SCRIPT) == 0, "overflowing size is 0", "properties");
+    check(pylon_idv_page_prepare(&p, NULL, SECRET, strlen(SECRET), &err) == PYLON_IDV_PAGE_OK, "ok", "properties");
+    fs[0].type = PYLON_IDV_VALUE_STRING; fs[0].str = "x"; fs[0].str_len = SIZE_MAX / 2;
+    check(pylon_idv_page_size(&p, PYLON_IDV_PAGE_SCRIPT) == 0, "overflowing size is 0", "properties");
 }
 
 static uint64_t rng = 0x9e3779b97f4a7c15ULL;
@@ -272,7 +276,7 @@ static void numbers(void)
     };
     size_t i;
     long bad = 0, shorter = 0;
-    char out[PI_NUMBER_SIZE], alt[40];
+    char out[PYLON_IDV_NUMBER_SIZE], alt[40];
     for (i = 0; i < sizeof known / sizeof known[0]; i++) {
         pi_format_double(out, known[i].x);
         check(strcmp(out, known[i].want) == 0, known[i].want, "numbers");
@@ -288,7 +292,7 @@ static void numbers(void)
         memcpy(&x, &u, sizeof x);
         if (!isfinite(x)) continue;
         n = pi_format_double(out, x);
-        if (n >= PI_NUMBER_SIZE || strtod(out, NULL) != x) { if (bad++ < 5) printf("  %a -> %s\n", x, out); }
+        if (n >= PYLON_IDV_NUMBER_SIZE || strtod(out, NULL) != x) { if (bad++ < 5) printf("  %a -> %s\n", x, out); }
         for (c = out; *c != '\0' && *c != 'e'; c++) if (*c >= '0' && *c <= '9') digits++;
         /* count significant digits (leading zeros of 0.000x are not) */
         for (c = out; *c == '-' || *c == '0' || *c == '.'; c++) if (*c == '0') digits--;

@@ -8,8 +8,8 @@ static int failures;
 
 static void expect(const char *in, size_t n, const char *want)
 {
-    char out[PI_JSON_SCRIPT_SIZE(64)];
-    size_t len = pi_json_script_string(out, in, n);
+    char out[PYLON_IDV_JSON_STRING_SIZE(64)];
+    size_t len = pylon_idv_json_string(out, in, n);
     if (len != strlen(want) || strcmp(out, want) != 0) {
         failures++;
         printf("FAIL: %s\n  got  %s\n  want %s\n", in, out, want);
@@ -37,8 +37,8 @@ int main(void)
     /* the worst case fits the documented size */
     for (i = 0; i < sizeof worst; i++) worst[i] = '<';
     {
-        char out[PI_JSON_SCRIPT_SIZE(sizeof worst)];
-        size_t len = pi_json_script_string(out, worst, sizeof worst);
+        char out[PYLON_IDV_JSON_STRING_SIZE(sizeof worst)];
+        size_t len = pylon_idv_json_string(out, worst, sizeof worst);
         if (len + 1 > sizeof out) { failures++; printf("FAIL: size\n"); }
     }
     printf("test_script: %d failed\n", failures);

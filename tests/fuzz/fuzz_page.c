@@ -1,9 +1,9 @@
 /* fuzz_page.c -- libFuzzer target for the page builder (core/src/settings.c).
  *
  * The input is split on 0x00 bytes: kind byte, email (or none), app_id, nonce (or none), then
- * fields as (type byte, key, value) triples. For every input: pi_page_prepare either refuses
+ * fields as (type byte, key, value) triples. For every input: pylon_idv_page_prepare either refuses
  * with a rule whose message holds no byte of the secret, or the four outputs are written within
- * the size pi_page_size promised, are valid UTF-8, and hold no markup of the input: exactly one
+ * the size pylon_idv_page_size promised, are valid UTF-8, and hold no markup of the input: exactly one
  * "</script" at the end of a script element, no "<!--", no raw < > & U+2028 U+2029 in the JSON;
  * the JSON is the same in all three forms; and the keys come out sorted.
  */
@@ -37,12 +37,12 @@ static size_t count(const char *s, size_t n, const char *pat)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     const uint8_t *p = data, *end = data + size;
-    pi_field fs[MAXF];
-    pi_page page;
-    pi_page_error err;
+    pylon_idv_field fs[MAXF];
+    pylon_idv_page page;
+    pylon_idv_page_error err;
     size_t n, i, nf = 0, lens[3];
     const char *s;
-    char *out[3], msg[PI_PAGE_MESSAGE_SIZE];
+    char *out[3], msg[PYLON_IDV_PAGE_MESSAGE_SIZE];
     int flags, kind, rc;
 
     if (size < 1) return 0;
@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     s = next(&p, end, &n);
     if (flags & 2) { page.nonce = s ? s : ""; page.nonce_len = n; }
     while (p < end && nf < MAXF) {
-        pi_field *f = &fs[nf];
+        pylon_idv_field *f = &fs[nf];
         const char *t = next(&p, end, &n);
         memset(f, 0, sizeof *f);
         f->key = next(&p, end, &f->key_len);
@@ -64,20 +64,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         s = next(&p, end, &n);
         f->index = nf;
         switch (t != NULL && n > 0 ? (unsigned char)t[0] % 6 : 0) {
-        case 0: f->type = PI_VALUE_STRING; f->str = s ? s : ""; f->str_len = n; break;
-        case 1: f->type = PI_VALUE_BOOL; f->boolean = n & 1; break;
-        case 2: f->type = PI_VALUE_INT; if (s && n >= 8) memcpy(&f->integer, s, 8); break;
-        case 3: f->type = PI_VALUE_FLOAT; if (s && n >= 8) memcpy(&f->number, s, 8); break;
-        case 4: f->type = PI_VALUE_NONE; break;
-        default: f->type = PI_VALUE_INT_HUGE;
+        case 0: f->type = PYLON_IDV_VALUE_STRING; f->str = s ? s : ""; f->str_len = n; break;
+        case 1: f->type = PYLON_IDV_VALUE_BOOL; f->boolean = n & 1; break;
+        case 2: f->type = PYLON_IDV_VALUE_INT; if (s && n >= 8) memcpy(&f->integer, s, 8); break;
+        case 3: f->type = PYLON_IDV_VALUE_FLOAT; if (s && n >= 8) memcpy(&f->number, s, 8); break;
+        case 4: f->type = PYLON_IDV_VALUE_NONE; break;
+        default: f->type = PYLON_IDV_VALUE_INT_HUGE;
         }
         nf++;
     }
     page.fields = fs;
     page.nfields = nf;
-    rc = pi_page_prepare(&page, NULL, SECRET, sizeof SECRET - 1, &err);
-    if (rc != PI_PAGE_OK) {
-        pi_page_message(msg, sizeof msg, &err);
+    rc = pylon_idv_page_prepare(&page, NULL, SECRET, sizeof SECRET - 1, &err);
+    if (rc != PYLON_IDV_PAGE_OK) {
+        pylon_idv_page_message(msg, sizeof msg, &err);
         /* no part of the secret (a plain field name is shown: unless the input itself holds
          * those bytes, they came from the secret) */
         if (strstr(msg, "8f3a5be1") != NULL && count((const char *)data, size, "8f3a5be1") == 0)
@@ -90,10 +90,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (c > 0 || (c == 0 && a >= b)) abort();
     }
     for (kind = 0; kind < 3; kind++) {
-        size_t want = pi_page_size(&page, kind);
+        size_t want = pylon_idv_page_size(&page, kind);
         if (want == 0) abort();
         out[kind] = malloc(want);
-        lens[kind] = pi_page_render(out[kind], &page, kind);
+        lens[kind] = pylon_idv_page_render(out[kind], &page, kind);
         if (lens[kind] + 1 > want || out[kind][lens[kind]] != '\0') abort();
         if (!pi_utf8_check(out[kind], lens[kind], NULL)) abort();
         if (count(out[kind], lens[kind], "<!--") != 0) abort();

@@ -251,6 +251,23 @@ describe("rotation", function()
     assert.is_truthy(e2:find("(previous secret #2)", 1, true), e2)
   end)
 
+  it("gives the parts of an error as data, a third value", function()
+    local n, err, parts = idv.new(SECRET, { old1, "00zz" })
+    assert.is_nil(n)
+    assert.are.equal("pylon_idv: " .. parts.reason, err)
+    assert.are.equal(-3, parts.status)
+    assert.are.equal(2, parts.position)
+    assert.are.equal(2, parts.which)
+    local _, _, p2 = idv.sign(EMAIL, "abc")
+    assert.are.same({ status = -2, reason = "invalid secret: odd number of hex digits",
+                      position = 3, which = 0 }, p2)
+    local _, _, p3 = idv.sign(EMAIL, "  ")
+    assert.are.same({ status = -1, reason = "invalid secret: empty (nothing but whitespace)",
+                      which = 0 }, p3)
+    local _, _, p4 = idv.from_key("")
+    assert.are.same({ status = -1, reason = "invalid key: empty (no bytes)" }, p4)
+  end)
+
   it("names the previous secret that is bad", function()
     local n, err = idv.new(SECRET, { old1, "xyz" })
     assert.is_nil(n)

@@ -1,5 +1,5 @@
 """chat_settings / chat_settings_script: the settings dict and the page's <script>, from the C
-core's one settings builder (settings.c) and its escaper pi_json_script_string (exposed as
+core's one settings builder (settings.c) and its escaper pylon_idv_json_string (exposed as
 _json_script_string). The golden files and the bad-input table: test_page.py."""
 
 import enum

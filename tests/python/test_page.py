@@ -136,7 +136,7 @@ def test_bad_input(row):
     (name, kind, email, app_id, nonce, fields, secret, rule, py, lua, message, langs) = row
     assert all(expressible(h) for h in (email, app_id, nonce))
     secret_text = SECRET if secret == "-" else bytes.fromhex(secret).decode()
-    want = message if rule == "ESECRET" else "%s(): %s" % (FNAME[kind], message)
+    want = ("pylon_idv: " + message) if rule == "ESECRET" else "%s(): %s" % (FNAME[kind], message)
     secrets = [secret_text]
     if secret == "-":
         secrets.append(Signer(SECRET))

@@ -32,10 +32,22 @@ __all__ = [
 ]
 
 class Error(Exception):
-    """Base class of the errors raised by pylon_idv."""
+    """Base class of the errors raised by pylon_idv.
+
+    The parts come as data (set when the core raised it): ``status``, the core's status
+    (negative), ``reason``, the message without the ``"pylon_idv: "`` prefix, ``position``
+    and ``which`` (see InvalidSecretError)."""
+    status: int
+    reason: str
+    position: int | None
+    which: int | None
 
 class InvalidSecretError(Error, ValueError):
-    """The identity secret is empty, of odd length, or holds a non-hex character."""
+    """The identity secret is empty, of odd length, or holds a non-hex character.
+
+    ``position``: the offending character's index (or the end of the digits, for an odd
+    count) in the string as given, None when empty; ``which``: 0 for the current secret, k
+    for the k-th previous one, None for a raw key (``Signer.from_key``)."""
 
 def sign(email: _Email, secret_hex: _Secret) -> str:
     """Return the email hash: 64 lowercase hex digits."""

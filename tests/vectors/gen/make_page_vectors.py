@@ -12,8 +12,8 @@ the escaping spelled out character by character. None of it calls pylon_idv.
 
 page_errors.tsv: one bad input per rule, with the rule, the exception Python raises, what Lua
 does (raise or nil, err), and the exact message (the core's text; Python prefixes it with
-"name(): ", Lua with "pylon_idv: ", except for secret errors, which are the usual
-"pylon_idv: invalid secret: ..." in both).
+"name(): ", Lua with "pylon_idv: "; secret errors are the usual "pylon_idv: invalid secret:
+..." in both).
 
 Fields are written `type:key_hex:value`, comma-separated: s (value: hex of the UTF-8
 bytes), b (true/false), i (decimal integer), f (a decimal text that reads back as the double,
@@ -282,12 +282,12 @@ ERRORS = [
      "would show a replacement character and the hash would never match", "all"),
     ("secret-bad-char", "script", GOOD_EMAIL, b"app", None, [], SECRET[:17] + "g" + SECRET[18:],
      "ESECRET", "InvalidSecretError", "nil",
-     "pylon_idv: invalid secret: invalid hex digit at position 17", "all"),
+     "invalid secret: invalid hex digit at position 17", "all"),
     ("secret-empty", "json", GOOD_EMAIL, b"app", None, [], " \n", "ESECRET",
-     "InvalidSecretError", "nil", "pylon_idv: invalid secret: empty (nothing but whitespace)",
+     "InvalidSecretError", "nil", "invalid secret: empty (nothing but whitespace)",
      "all"),
     ("secret-odd-anonymous", "data", None, b"app", None, [], SECRET[:63], "ESECRET",
-     "InvalidSecretError", "nil", "pylon_idv: invalid secret: odd number of hex digits", "all"),
+     "InvalidSecretError", "nil", "invalid secret: odd number of hex digits", "all"),
     # Order: every other check comes before the secret is even looked at.
     ("order-field-before-secret", "script", GOOD_EMAIL, b"app", None, [("f", b"x", "nan")], "zz",
      "EFLOAT", "ValueError", "nil", "field 'x': not a finite number (NaN and infinities have no "
