@@ -639,24 +639,45 @@ static int l_chat_settings_data(lua_State *L)
     return page_call(L, PYLON_IDV_PAGE_DATA);
 }
 
-/* idv.widget_script(app_id [, {nonce = N}]) -> the loader's <script> (raises on a bad app_id
- * or nonce: configuration, not data) */
-static int l_widget_script(lua_State *L)
+/* idv.widget_script(app_id [, {nonce = N}]) and idv.script_tag(src [, {nonce = N}]): one
+ * string and an optional nonce through the core's check / size / render trio for that tag
+ * (raises on a bad argument: configuration, not data). */
+typedef struct tag_form {
+    int (*check)(const char *, size_t, const char *, size_t, pylon_idv_page_error *);
+    size_t (*size)(size_t, size_t);
+    size_t (*render)(char *, const char *, size_t, const char *, size_t);
+} tag_form;
+
+static int tag_call(lua_State *L, const tag_form *t)
 {
-    size_t app_id_len, nonce_len, size, len;
-    const char *app_id = luaL_checklstring(L, 1, &app_id_len);
+    size_t value_len, nonce_len, size, len;
+    const char *value = luaL_checklstring(L, 1, &value_len);
     const char *nonce = check_opts(L, 2, &nonce_len, 1);
     pylon_idv_page_error err;
     char *out;
 
-    if (pylon_idv_widget_check(app_id, app_id_len, nonce, nonce_len, &err) != PYLON_IDV_PAGE_OK)
+    if (t->check(value, value_len, nonce, nonce_len, &err) != PYLON_IDV_PAGE_OK)
         return page_error(L, &err);
-    size = pylon_idv_widget_size(app_id_len, nonce_len);
-    if (size == 0) return luaL_error(L, "pylon_idv: widget script too large");
+    size = t->size(value_len, nonce_len);
+    if (size == 0) return luaL_error(L, "pylon_idv: tag too large");
     out = (char *)lua_newuserdata(L, size);
-    len = pylon_idv_widget_render(out, app_id, app_id_len, nonce, nonce_len);
+    len = t->render(out, value, value_len, nonce, nonce_len);
     lua_pushlstring(L, out, len);
     return 1;
+}
+
+static int l_widget_script(lua_State *L)
+{
+    static const tag_form widget = { pylon_idv_widget_check, pylon_idv_widget_size,
+                                     pylon_idv_widget_render };
+    return tag_call(L, &widget);
+}
+
+static int l_script_tag(lua_State *L)
+{
+    static const tag_form tag = { pylon_idv_script_tag_check, pylon_idv_script_tag_size,
+                                  pylon_idv_script_tag_render };
+    return tag_call(L, &tag);
 }
 
 /* idv.static_path() -> the folder holding pylon-chat.js, or nil, err
@@ -722,6 +743,7 @@ static const luaL_Reg module_functions[] = {
     {"chat_settings_script", l_chat_settings_script},
     {"chat_settings_data", l_chat_settings_data},
     {"widget_script", l_widget_script},
+    {"script_tag", l_script_tag},
     {"static_path", l_static_path},
     {NULL, NULL}
 };

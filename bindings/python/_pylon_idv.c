@@ -1272,37 +1272,70 @@ static PyObject *m_chat_settings_data(PyObject *module, PyObject *args, PyObject
     return page_call(module, "chat_settings_data", args, kwargs, PYLON_IDV_PAGE_DATA);
 }
 
-static PyObject *m_widget_script(PyObject *module, PyObject *args, PyObject *kwargs)
+/* widget_script() and script_tag(): one string argument and an optional nonce, through the
+ * core's check / size / render trio for that tag. */
+typedef struct tag_form {
+    const char *fname, *argname;
+    int (*check)(const char *, size_t, const char *, size_t, pylon_idv_page_error *);
+    size_t (*size)(size_t, size_t);
+    size_t (*render)(char *, const char *, size_t, const char *, size_t);
+} tag_form;
+
+static const tag_form WIDGET = { "widget_script", "app_id", pylon_idv_widget_check,
+                                 pylon_idv_widget_size, pylon_idv_widget_render };
+static const tag_form SCRIPT_TAG = { "script_tag", "src", pylon_idv_script_tag_check,
+                                     pylon_idv_script_tag_size, pylon_idv_script_tag_render };
+
+static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *args, PyObject *kwargs)
 {
-    static char *kwlist[] = { "app_id", "nonce", NULL };
+    char *kwlist[3];
+    char format[32];
     module_state *st = get_state(module);
-    PyObject *app_id = NULL, *nonce = Py_None, *res = NULL;
+    PyObject *value = NULL, *nonce = Py_None, *res = NULL;
     page_args a;
     pylon_idv_page_error err;
-    const char *ap, *np;
-    size_t an, nn, size, n;
+    const char *vp, *np;
+    size_t vn, nn, size, n;
     char *out;
 
     if (st == NULL) return NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, "O|$O:widget_script", kwlist, &app_id,
-                                     &nonce))
+    kwlist[0] = (char *)t->argname; kwlist[1] = (char *)"nonce"; kwlist[2] = NULL;
+    snprintf(format, sizeof format, "O|$O:%s", t->fname);
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &value, &nonce))
         return NULL;
     memset(&a, 0, sizeof a);
     if ((a.owners = PyList_New(0)) == NULL) return NULL;
-    if (page_str_arg("widget_script", "app_id", app_id, 0, &a, &ap, &an) < 0) goto done;
-    if (page_str_arg("widget_script", "nonce", nonce, 1, &a, &np, &nn) < 0) goto done;
-    if (pylon_idv_widget_check(ap, an, np, nn, &err) != PYLON_IDV_PAGE_OK) {
-        page_raise(st, "widget_script", &err);
+    if (page_str_arg(t->fname, t->argname, value, 0, &a, &vp, &vn) < 0) goto done;
+    if (page_str_arg(t->fname, "nonce", nonce, 1, &a, &np, &nn) < 0) goto done;
+    if (t->check(vp, vn, np, nn, &err) != PYLON_IDV_PAGE_OK) {
+        page_raise(st, t->fname, &err);
         goto done;
     }
-    size = pylon_idv_widget_size(an, nn);
+    size = t->size(vn, nn);
     if (size == 0 || (out = (char *)PyMem_Malloc(size)) == NULL) { PyErr_NoMemory(); goto done; }
-    n = pylon_idv_widget_render(out, ap, an, np, nn);
+    n = t->render(out, vp, vn, np, nn);
     res = page_result(st, out, n, 1);
     PyMem_Free(out);
 done:
     page_args_free(&a);
     return res;
+}
+
+static PyObject *m_widget_script(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    return tag_call(module, &WIDGET, args, kwargs);
+}
+
+PyDoc_STRVAR(script_tag_doc,
+"script_tag($module, /, src, *, nonce=None)\n--\n\n"
+"Return the tag that loads pylon-chat.js from your own origin: <script src=\"SRC\"></script>,\n"
+"with nonce=\"N\" when given one (checked as for chat_settings_script()). src is a str, a\n"
+"non-empty URL with no space or control character, escaped as an HTML attribute. Put it\n"
+"after chat_settings_data(). A pylon_idv.HTML.");
+
+static PyObject *m_script_tag(PyObject *module, PyObject *args, PyObject *kwargs)
+{
+    return tag_call(module, &SCRIPT_TAG, args, kwargs);
 }
 
 /* ---------------------------------------------------------------------- module */
@@ -1321,6 +1354,7 @@ static PyMethodDef module_methods[] = {
     { "chat_settings_data", FN(m_chat_settings_data), METH_VARARGS | METH_KEYWORDS,
       chat_settings_data_doc },
     { "widget_script", FN(m_widget_script), METH_VARARGS | METH_KEYWORDS, widget_script_doc },
+    { "script_tag", FN(m_script_tag), METH_VARARGS | METH_KEYWORDS, script_tag_doc },
     { NULL, NULL, 0, NULL }
 };
 

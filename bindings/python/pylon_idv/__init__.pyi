@@ -28,6 +28,7 @@ __all__ = [
     "sign",
     "static_path",
     "verify",
+    "script_tag",
     "widget_script",
 ]
 
@@ -137,6 +138,9 @@ def chat_settings_data(
 
 def widget_script(app_id: str, *, nonce: str | None = None) -> HTML:
     """An inline loader: the window.Pylon queue and the widget's <script src>."""
+
+def script_tag(src: str, *, nonce: str | None = None) -> HTML:
+    """<script src="SRC"[ nonce="N"]></script>: loads pylon-chat.js from your own origin."""
 
 def static_path() -> str:
     """The folder holding pylon-chat.js inside the installed package."""
