@@ -32,7 +32,7 @@ def test_exports():
                                       "Signer", "__version__", "chat_settings",
                                       "chat_settings_data", "chat_settings_json",
                                       "chat_settings_script", "diagnose", "generate_secret",
-                                      "sign", "static_path", "verify", "widget_script"}
+                                      "script_tag", "sign", "static_path", "verify", "widget_script"}
     for name in pylon_idv.__all__:
         assert hasattr(pylon_idv, name)
 
