@@ -1,37 +1,23 @@
-# The version, from where the C core keeps it (the same rule as scripts/version.sh): the macros
-# PYLON_IDV_VERSION_MAJOR/_MINOR/_PATCH and/or PYLON_IDV_VERSION_STRING "x.y.z", in
-# core/include/pylon_idv.h or core/src/version.h. Sets PYLON_IDV_VERSION; numbers and a literal
-# string that disagree are an error.
-set(_pi_files "${CMAKE_CURRENT_LIST_DIR}/../core/include/pylon_idv.h"
-              "${CMAKE_CURRENT_LIST_DIR}/../core/src/version.h")
-set(_pi_str "")
+# The version: PYLON_IDV_VERSION_STRING in core/include/pylon_idv.h, the one source of truth
+# (the same rule as scripts/version.sh), which must agree with MAJOR/MINOR/PATCH there.
+# Sets PYLON_IDV_VERSION.
+file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../core/include/pylon_idv.h" _pi_lines
+     REGEX "^#define PYLON_IDV_VERSION_")
+set(_pi_num "")
 foreach(_pi_part MAJOR MINOR PATCH)
-  set(_pi_${_pi_part} "")
-endforeach()
-foreach(_pi_f IN LISTS _pi_files)
-  if(NOT EXISTS "${_pi_f}")
-    continue()
-  endif()
-  file(STRINGS "${_pi_f}" _pi_lines REGEX "^[ \t]*#[ \t]*define[ \t]+PYLON_IDV_VERSION_")
   foreach(_pi_line IN LISTS _pi_lines)
-    if(_pi_str STREQUAL "" AND _pi_line MATCHES "PYLON_IDV_VERSION_STRING[ \t]+\"([^\"]*)\"")
-      set(_pi_str "${CMAKE_MATCH_1}")
+    if(_pi_line MATCHES "^#define PYLON_IDV_VERSION_${_pi_part} +([0-9]+)")
+      list(APPEND _pi_num "${CMAKE_MATCH_1}")
     endif()
-    foreach(_pi_part MAJOR MINOR PATCH)
-      if(_pi_${_pi_part} STREQUAL "" AND _pi_line MATCHES "PYLON_IDV_VERSION_${_pi_part}[ \t]+\\(?([0-9]+)")
-        set(_pi_${_pi_part} "${CMAKE_MATCH_1}")
-      endif()
-    endforeach()
   endforeach()
 endforeach()
-if(NOT _pi_MAJOR STREQUAL "" AND NOT _pi_MINOR STREQUAL "" AND NOT _pi_PATCH STREQUAL "")
-  set(PYLON_IDV_VERSION "${_pi_MAJOR}.${_pi_MINOR}.${_pi_PATCH}")
-  if(NOT _pi_str STREQUAL "" AND NOT _pi_str STREQUAL PYLON_IDV_VERSION)
-    message(FATAL_ERROR "PYLON_IDV_VERSION_STRING \"${_pi_str}\" disagrees with "
-                        "MAJOR.MINOR.PATCH ${PYLON_IDV_VERSION}")
+list(JOIN _pi_num "." _pi_num)
+foreach(_pi_line IN LISTS _pi_lines)
+  if(_pi_line MATCHES "^#define PYLON_IDV_VERSION_STRING +\"([^\"]*)\"")
+    set(PYLON_IDV_VERSION "${CMAKE_MATCH_1}")
   endif()
-elseif(NOT _pi_str STREQUAL "")
-  set(PYLON_IDV_VERSION "${_pi_str}")
-else()
-  message(FATAL_ERROR "no PYLON_IDV_VERSION_* macros in core/include/pylon_idv.h or core/src/version.h")
+endforeach()
+if(NOT PYLON_IDV_VERSION OR NOT PYLON_IDV_VERSION STREQUAL _pi_num)
+  message(FATAL_ERROR "PYLON_IDV_VERSION_STRING \"${PYLON_IDV_VERSION}\" and MAJOR.MINOR.PATCH "
+                      "${_pi_num} in core/include/pylon_idv.h disagree")
 endif()
