@@ -36,6 +36,7 @@ build = {
             "core/src/errors.c",
             "core/src/hex.c",
             "core/src/hmac.c",
+            "core/src/key.c",
             "core/src/number.c",
             "core/src/pylon_idv.c",
             "core/src/script.c",

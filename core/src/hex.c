@@ -1,15 +1,12 @@
 /*
- * hex.c -- hex codec and secret parsing, without branches or table lookups on secret data.
- *
- * Digits are decoded with arithmetic on the character (after libsodium's codecs.c); the only
- * branches are on public facts, passed through PI_DECLASSIFY: which leading/trailing bytes are
- * whitespace, whether the secret is well formed, and on the error path where it is not.
+ * hex.c -- the hex codec, without branches or table lookups on secret data: encode, decode,
+ * and compare a text with the hex of some bytes. Digits are decoded with arithmetic on the
+ * character (after libsodium's codecs.c). Secrets are parsed by key.c.
  */
 #include <string.h>
 
 #include "internal.h"
 
-#include <openssl/crypto.h>
 
 #if defined(__SSE2__)
 #  include <emmintrin.h>
@@ -212,108 +209,9 @@ int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
     return (int)(1u ^ (unsigned)((d | (0u - d)) >> 63));
 }
 
-static inline unsigned is_space(unsigned char c)     /* 1 for ' ', \t, \n, \r */
+unsigned pi_hex_valid(unsigned char c)
 {
-    unsigned x = (unsigned)(((c ^ 0x20u) - 1u) >> 8)
-               | (unsigned)(((c ^ 0x09u) - 1u) >> 8)
-               | (unsigned)(((c ^ 0x0au) - 1u) >> 8)
-               | (unsigned)(((c ^ 0x0du) - 1u) >> 8);
-    return x & 1u;
-}
-
-/* [*lo, *hi): s without its surrounding ASCII whitespace. The whitespace is public. */
-void pi_secret_trim(const char *s, size_t n, size_t *lo, size_t *hi)
-{
-    size_t a = 0, b = n;
-    unsigned w;
-    while (a < b) {
-        w = is_space((unsigned char)s[a]);
-        PI_DECLASSIFY(&w, sizeof w);
-        if (!w) break;
-        a++;
-    }
-    while (b > a) {
-        w = is_space((unsigned char)s[b - 1]);
-        PI_DECLASSIFY(&w, sizeof w);
-        if (!w) break;
-        b--;
-    }
-    *lo = a;
-    *hi = b;
-}
-
-/* The status of the digits s[a, b) (not empty), and the position for the caller. Reached
- * only for secrets known to be bad (or for pylon_idv_secret_check): it reveals which
- * characters are hex digits, a public fact about a malformed secret. */
-static int scan(const char *s, size_t a, size_t b, size_t *position)
-{
-    size_t i;
     unsigned ok;
-    for (i = a; i < b; i++) {
-        (void)hex_digit((unsigned char)s[i], &ok);
-        PI_DECLASSIFY(&ok, sizeof ok);
-        if (!ok) {
-            if (position) *position = i;
-            return PYLON_IDV_ESECRET_CHAR;
-        }
-    }
-    if ((b - a) & 1u) {
-        if (position) *position = b;
-        return PYLON_IDV_ESECRET_ODD;
-    }
-    return PYLON_IDV_OK;
-}
-
-int pi_secret_check(const char *s, size_t n, size_t *position)
-{
-    size_t lo, hi;
-    if (position) *position = 0;
-    if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
-    pi_secret_trim(s, n, &lo, &hi);
-    if (lo == hi) return PYLON_IDV_ESECRET_EMPTY;
-    return scan(s, lo, hi, position);
-}
-
-/* Decode the even number of digits s[lo, hi) into k0, hashing a key longer than a block
- * first (RFC 2104). Returns 1 if every digit was valid, 0 if not, <0 on an OpenSSL error. */
-static int decode_k0(unsigned char k0[PI_BLOCK], const char *s, size_t lo, size_t hi)
-{
-    size_t nbytes = (hi - lo) / 2, done = 0;
-    unsigned char chunk[PI_BLOCK];
-    pi_sha256 h;
-    int valid = 1, urc = 0, rc;
-
-    if (nbytes <= PI_BLOCK) return pi_hex_decode(k0, s + lo, nbytes);
-    rc = pi_sha256_init(&h);
-    if (rc != 0) return rc;
-    while (done < nbytes && urc == 0) {
-        size_t k = nbytes - done < PI_BLOCK ? nbytes - done : PI_BLOCK;
-        valid &= pi_hex_decode(chunk, s + lo + 2 * done, k);
-        urc = pi_sha256_update(&h, chunk, k);
-        done += k;
-    }
-    rc = pi_sha256_final(&h, k0);
-    OPENSSL_cleanse(chunk, sizeof chunk);
-    if (urc != 0) rc = urc;
-    return rc != 0 ? rc : valid;
-}
-
-int pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t n, size_t *position)
-{
-    size_t lo, hi;
-    int valid;
-
-    memset(k0, 0, PI_BLOCK);
-    if (position) *position = 0;
-    if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
-    pi_secret_trim(s, n, &lo, &hi);
-    if (lo == hi) return PYLON_IDV_ESECRET_EMPTY;
-    if ((hi - lo) & 1u) return scan(s, lo, hi, position);     /* CHAR wins over ODD */
-    /* One branch-free pass decodes and validates; only its verdict is declassified. */
-    valid = decode_k0(k0, s, lo, hi);
-    if (valid < 0) { OPENSSL_cleanse(k0, PI_BLOCK); return valid; }
-    PI_DECLASSIFY(&valid, sizeof valid);
-    if (valid) return PYLON_IDV_OK;
-    OPENSSL_cleanse(k0, PI_BLOCK);
-    return scan(s, lo, hi, position);
+    (void)hex_digit(c, &ok);
+    return ok & 1u;
 }

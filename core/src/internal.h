@@ -108,9 +108,7 @@ PI_HIDDEN int  pi_hmac(const pi_hmac_key *k, unsigned char tag[PI_TAG],
 /* The same as 64 lowercase hex digits and a NUL (hex[0] = NUL on failure). */
 PI_HIDDEN int  pi_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
                            const void *msg, size_t len);
-/* Derive the block key from raw key bytes (hashing keys longer than a block). */
-PI_HIDDEN int  pi_k0_from_key(unsigned char k0[PI_BLOCK], const void *key, size_t len);
-/* Streaming SHA-256 used for long keys: hides which API computes it. */
+/* ---- sha256.c: streaming, for keys longer than a block (hides which API computes it) ---- */
 typedef struct pi_sha256 {
 #if defined(PYLON_IDV_USE_EVP)
     EVP_MD_CTX *ctx;
@@ -128,6 +126,15 @@ PI_HIDDEN void pi_hex_encode(char *out, const unsigned char *in, size_t n);
 /* Decode exactly 2n hex digits (either case) into out[n], branch-free. Returns 1 when every
  * digit was valid, else 0 (out is then unspecified). */
 PI_HIDDEN int  pi_hex_decode(unsigned char *out, const char *in, size_t n);
+/* 1 if hex[0..2n) is the hex encoding of bytes[0..n), in either case (each character a hex
+ * digit of the right value), else 0; constant time for a given n, which must be a multiple
+ * of 4. The expected digits stay in registers (SSE2) or are wiped (the portable loop): verify
+ * and match compare a candidate hash with each tag this way, never decoding it. */
+PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex);
+/* 1 if c is a hex digit (either case), else 0, without a branch or table. */
+PI_HIDDEN unsigned pi_hex_valid(unsigned char c);
+
+/* ---- key.c ---- */
 /* Parse a secret per the contract (trim ASCII whitespace; EMPTY; first non-hex CHAR at its
  * position in the untrimmed string; ODD) and derive the HMAC block key k0. k0 is wiped on
  * error. position may be NULL. */
@@ -138,11 +145,8 @@ PI_HIDDEN int  pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t
 PI_HIDDEN void pi_secret_trim(const char *s, size_t n, size_t *lo, size_t *hi);
 /* Validate only (no key material produced). */
 PI_HIDDEN int  pi_secret_check(const char *s, size_t n, size_t *position);
-/* 1 if hex[0..2n) is the hex encoding of bytes[0..n), in either case (each character a hex
- * digit of the right value), else 0; constant time for a given n, which must be a multiple
- * of 4. The expected digits stay in registers (SSE2) or are wiped (the portable loop): verify
- * and match compare a candidate hash with each tag this way, never decoding it. */
-PI_HIDDEN int  pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex);
+/* The block key of raw key bytes (hashing a key longer than a block); 0 or ECRYPTO. */
+PI_HIDDEN int  pi_k0_from_key(unsigned char k0[PI_BLOCK], const void *key, size_t len);
 
 
 

@@ -509,6 +509,48 @@ static int arm_has_sha2(void)
 }
 #endif /* aarch64 */
 
+/* -------------------------------------------------------- streaming (long keys) */
+
+#if !defined(PYLON_IDV_USE_EVP)
+
+int pi_sha256_init(pi_sha256 *s) { SHA256_Init(&s->ctx); return PYLON_IDV_OK; }
+int pi_sha256_update(pi_sha256 *s, const void *p, size_t n)
+{
+    SHA256_Update(&s->ctx, p, n);
+    return PYLON_IDV_OK;
+}
+int pi_sha256_final(pi_sha256 *s, unsigned char out[PI_TAG])
+{
+    SHA256_Final(out, &s->ctx);
+    OPENSSL_cleanse(&s->ctx, sizeof s->ctx);
+    return PYLON_IDV_OK;
+}
+
+#else /* PYLON_IDV_USE_EVP */
+
+int pi_sha256_init(pi_sha256 *s)
+{
+    s->ctx = EVP_MD_CTX_new();
+    if (!s->ctx || !EVP_DigestInit_ex(s->ctx, EVP_sha256(), NULL)) {
+        EVP_MD_CTX_free(s->ctx); s->ctx = NULL;
+        return PYLON_IDV_ECRYPTO;
+    }
+    return PYLON_IDV_OK;
+}
+int pi_sha256_update(pi_sha256 *s, const void *p, size_t n)
+{
+    return EVP_DigestUpdate(s->ctx, p, n) ? PYLON_IDV_OK : PYLON_IDV_ECRYPTO;
+}
+int pi_sha256_final(pi_sha256 *s, unsigned char out[PI_TAG])
+{
+    int ok = EVP_DigestFinal_ex(s->ctx, out, NULL);
+    EVP_MD_CTX_free(s->ctx);
+    s->ctx = NULL;
+    return ok ? PYLON_IDV_OK : PYLON_IDV_ECRYPTO;
+}
+
+#endif /* PYLON_IDV_USE_EVP */
+
 /* ------------------------------------------------------------ choosing the path */
 
 int pi_path = PI_PATH_OPENSSL;
