@@ -6,6 +6,9 @@
  *   floor_setup(key32, email, len)   prebuild the states and the padded block (len <= 55)
  *   floor_best()                     the floor function for this CPU (SHA-NI if there)
  *   floor_uses_shani()               1 when floor_best() is the SHA-NI one
+ *   floor_stateless_best()           the stateless floor (a one-shot's least work): from the
+ *                                    64-digit secret text each call -- hex decode, both key
+ *                                    blocks, four compressions in registers, hex
  * Each floor function writes the 64 hex digits (and a NUL) into out[].
  */
 #ifndef PYLON_IDV_BENCH_FLOOR_H
@@ -49,6 +52,34 @@ static void transform_floor_call(void)
     c = lim_outer;
     SHA256_Transform(&c, lim_block2);
     for (i = 0; i < 8; i++) hex8(out + 8 * i, c.h[i]);
+    out[64] = 0;
+}
+
+/* The stateless fallback: decode the text (SWAR-free, two digits a step), both key blocks
+ * through SHA256_Transform from the IV, then the two message compressions. */
+static const char *fl_secret;              /* the 64-digit text the stateless floors read */
+static void transform_stateless_call(void)
+{
+    unsigned char k[64];
+    SHA256_CTX c, o;
+    int i;
+    for (i = 0; i < 32; i++) {
+        unsigned hi = (unsigned char)fl_secret[2 * i], lo = (unsigned char)fl_secret[2 * i + 1];
+        hi = (hi & 15u) + 9u * (hi >> 6); lo = (lo & 15u) + 9u * (lo >> 6);
+        k[i] = (unsigned char)(hi << 4 | lo);
+    }
+    memset(k + 32, 0, 32);
+    for (i = 0; i < 64; i++) k[i] ^= 0x36;
+    SHA256_Init(&c); SHA256_Transform(&c, k);
+    for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
+    SHA256_Init(&o); SHA256_Transform(&o, k);
+    SHA256_Transform(&c, lim_block);
+    for (i = 0; i < 8; i++) {
+        uint32_t v = __builtin_bswap32(c.h[i]);
+        memcpy(lim_block2 + 4 * i, &v, 4);
+    }
+    SHA256_Transform(&o, lim_block2);
+    for (i = 0; i < 8; i++) hex8(out + 8 * i, o.h[i]);
     out[64] = 0;
 }
 
@@ -106,6 +137,49 @@ NI static void ni_floor_call(void)
     __m128i s1 = _mm_load_si128((const __m128i *)(const void *)(fl_inner + 4));
     __m128i o0 = _mm_load_si128((const __m128i *)(const void *)fl_outer);
     __m128i o1 = _mm_load_si128((const __m128i *)(const void *)(fl_outer + 4));
+    fl_compress(&s0, &s1, _mm_load_si128(q), _mm_load_si128(q + 1), _mm_load_si128(q + 2),
+                _mm_load_si128(q + 3));
+    fl_compress(&o0, &o1, _mm_shuffle_epi32(_mm_unpackhi_epi64(s0, s1), 0xB1),
+                _mm_shuffle_epi32(_mm_unpacklo_epi64(s0, s1), 0xB1),
+                _mm_set_epi32(0, 0, 0, (int)0x80000000u), _mm_set_epi32(768, 0, 0, 0));
+    fl_hex(out, _mm_shuffle_epi8(_mm_unpackhi_epi64(o0, o1), sw));
+    fl_hex(out + 32, _mm_shuffle_epi8(_mm_unpacklo_epi64(o0, o1), sw));
+    out[64] = 0;
+}
+
+/* The stateless floor with SHA-NI: the secret's 64 digits decoded 16 at a time (nibble =
+ * (c & 15) + 9 * bit 6, pairs joined by maddubs), the key blocks k0^ipad and k0^opad built in
+ * registers and compressed from the IV, then the message as above. No check of the digits: a
+ * floor, not a parser. */
+NI static inline __m128i fl_unhex16(const char *p)
+{
+    const __m128i m15 = _mm_set1_epi8(15), b6 = _mm_set1_epi8(0x40);
+    __m128i c = _mm_loadu_si128((const __m128i *)(const void *)p);
+    __m128i alpha = _mm_srli_epi16(_mm_and_si128(c, b6), 6);          /* 1 for a letter */
+    __m128i v = _mm_add_epi8(_mm_and_si128(c, m15),
+                             _mm_add_epi8(alpha, _mm_slli_epi16(alpha, 3)));   /* +9 */
+    return _mm_maddubs_epi16(v, _mm_set1_epi16(0x0110));              /* hi*16 + lo */
+}
+
+NI static void ni_stateless_call(void)
+{
+    const __m128i bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
+    const __m128i sw = _mm_set_epi8(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
+    const __m128i ipad = _mm_set1_epi8(0x36), opad = _mm_set1_epi8(0x5c);
+    /* the IV as ABEF, CDGH */
+    const __m128i iv0 = _mm_set_epi32(0x6a09e667, (int)0xbb67ae85, 0x510e527f, (int)0x9b05688c);
+    const __m128i iv1 = _mm_set_epi32(0x3c6ef372, (int)0xa54ff53a, 0x1f83d9ab, 0x5be0cd19);
+    const __m128i *q = (const __m128i *)(const void *)fl_block;
+    __m128i k0 = _mm_packus_epi16(fl_unhex16(fl_secret), fl_unhex16(fl_secret + 16));
+    __m128i k1 = _mm_packus_epi16(fl_unhex16(fl_secret + 32), fl_unhex16(fl_secret + 48));
+    __m128i s0 = iv0, s1 = iv1, o0 = iv0, o1 = iv1;
+    fl_compress(&s0, &s1, _mm_shuffle_epi8(_mm_xor_si128(k0, ipad), bswap),
+                _mm_shuffle_epi8(_mm_xor_si128(k1, ipad), bswap), _mm_set1_epi8(0x36),
+                _mm_set1_epi8(0x36));
+    fl_compress(&o0, &o1, _mm_shuffle_epi8(_mm_xor_si128(k0, opad), bswap),
+                _mm_shuffle_epi8(_mm_xor_si128(k1, opad), bswap), _mm_set1_epi8(0x5c),
+                _mm_set1_epi8(0x5c));
+    k0 = k1 = _mm_setzero_si128();
     fl_compress(&s0, &s1, _mm_load_si128(q), _mm_load_si128(q + 1), _mm_load_si128(q + 2),
                 _mm_load_si128(q + 3));
     fl_compress(&o0, &o1, _mm_shuffle_epi32(_mm_unpackhi_epi64(s0, s1), 0xB1),
@@ -177,5 +251,13 @@ static floor_fn floor_best(void)
     if (have_shani()) return ni_floor_call;
 #endif
     return transform_floor_call;
+}
+
+static floor_fn floor_stateless_best(void)
+{
+#if defined(FLOOR_NI)
+    if (have_shani()) return ni_stateless_call;
+#endif
+    return transform_stateless_call;
 }
 #endif

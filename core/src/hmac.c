@@ -55,6 +55,13 @@ int pi_hmac_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
     int path = pi_path, rc = PYLON_IDV_OK;
     size_t i;
 
+#if defined(PI_HAVE_SHANI) && !defined(PYLON_IDV_USE_EVP)
+    if (path == PI_PATH_SHANI) {           /* both blocks in registers, no pad buffer */
+        (void)pad; (void)i;
+        pi_shani_key_init(k, k0);
+        return PYLON_IDV_OK;
+    }
+#endif
     memset(k, 0, sizeof *k);
     for (i = 0; i < PI_BLOCK; i++) pad[i] = (unsigned char)(k0[i] ^ 0x36);
     memcpy(k->inner, pi_sha256_iv, sizeof k->inner);
@@ -72,7 +79,7 @@ int pi_hmac_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
     pi_sha256_to_ni(k->inner_ni, k->inner);
     pi_sha256_to_ni(k->outer_ni, k->outer);
 #endif
-    OPENSSL_cleanse(pad, sizeof pad);
+    PI_WIPE(pad, sizeof pad);
     if (rc != 0) pi_hmac_key_wipe(k);
     return rc;
 }
@@ -83,7 +90,7 @@ void pi_hmac_key_wipe(pi_hmac_key *k)
     EVP_MD_CTX_free(k->evp_inner);         /* EVP_MD_CTX_free cleanses the digest state */
     EVP_MD_CTX_free(k->evp_outer);
 #endif
-    OPENSSL_cleanse(k, sizeof *k);
+    PI_WIPE(k, sizeof *k);
 }
 
 /* Whole blocks of a long message on a SHA-NI/ARMv8 path: OpenSSL's multi-block function, which

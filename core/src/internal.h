@@ -85,6 +85,8 @@ PI_HIDDEN extern const uint32_t pi_sha256_iv[8];
 PI_HIDDEN void pi_sha256_blocks(int path, uint32_t h[8], const unsigned char *p, size_t n);
 #if defined(PI_HAVE_SHANI)
 PI_HIDDEN void pi_sha256_to_ni(uint32_t ni[8], const uint32_t h[8]);
+/* Both states of a key from its block key k0, in registers (the SHA-NI path's set-up). */
+PI_HIDDEN void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[64]);
 /* HMAC of len <= PI_SHORT_MAX bytes in registers: the tag, or its 64 hex digits + NUL. */
 PI_HIDDEN void pi_shani_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG],
                                  const unsigned char *p, size_t len);

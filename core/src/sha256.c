@@ -331,6 +331,52 @@ SHANI void pi_shani_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG],
     _mm_storeu_si128((__m128i *)(void *)(tag + 16), d1);
 }
 
+/* A key's two states (SHA-256 after k0^ipad and after k0^opad) in registers: both blocks
+ * built from k0 with an XOR and a byte swap, compressed from the IV (two independent
+ * compressions, which the CPU overlaps), stored in SHA-NI's order and in H0..H7. */
+static const uint32_t pi_iv_ni[8] PI_ALIGN16 = {
+    0x9b05688c, 0x510e527f, 0xbb67ae85, 0x6a09e667,      /* F E B A */
+    0x5be0cd19, 0x1f83d9ab, 0xa54ff53a, 0x3c6ef372       /* H G D C */
+};
+
+SHANI static inline void ni_store_h(uint32_t h[8], __m128i s0, __m128i s1)
+{
+    __m128i t = _mm_shuffle_epi32(s0, 0x1B);          /* A B E F */
+    s1 = _mm_shuffle_epi32(s1, 0xB1);                 /* G H C D */
+    _mm_storeu_si128((__m128i *)(void *)h, _mm_blend_epi16(t, s1, 0xF0));        /* A B C D */
+    _mm_storeu_si128((__m128i *)(void *)(h + 4), _mm_alignr_epi8(s1, t, 8));     /* E F G H */
+}
+
+SHANI void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
+{
+    const __m128i bs = _mm_load_si128((const __m128i *)(const void *)pi_bswap32);
+    const __m128i ip = _mm_set1_epi8(0x36), op = _mm_set1_epi8(0x5c);
+    const __m128i *q = (const __m128i *)(const void *)k0;
+    __m128i w0 = _mm_loadu_si128(q), w1 = _mm_loadu_si128(q + 1);
+    __m128i w2 = _mm_loadu_si128(q + 2), w3 = _mm_loadu_si128(q + 3);
+    __m128i i0 = _mm_load_si128((const __m128i *)(const void *)pi_iv_ni), i1, o0, o1;
+
+    i1 = _mm_load_si128((const __m128i *)(const void *)(pi_iv_ni + 4));
+    o0 = i0; o1 = i1;
+    ni_compress(&i0, &i1, _mm_shuffle_epi8(_mm_xor_si128(w0, ip), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(w1, ip), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(w2, ip), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(w3, ip), bs));
+    ni_compress(&o0, &o1, _mm_shuffle_epi8(_mm_xor_si128(w0, op), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(w1, op), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(w2, op), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(w3, op), bs));
+    _mm_storeu_si128((__m128i *)(void *)k->inner_ni, i0);
+    _mm_storeu_si128((__m128i *)(void *)(k->inner_ni + 4), i1);
+    _mm_storeu_si128((__m128i *)(void *)k->outer_ni, o0);
+    _mm_storeu_si128((__m128i *)(void *)(k->outer_ni + 4), o1);
+    ni_store_h(k->inner, i0, i1);
+    ni_store_h(k->outer, o0, o1);
+    /* in case the compiler kept any of the key's words in a stack slot */
+    PI_WIPE(&w0, sizeof w0); PI_WIPE(&w1, sizeof w1);
+    PI_WIPE(&w2, sizeof w2); PI_WIPE(&w3, sizeof w3);
+}
+
 /* 16 digest bytes -> 32 lowercase hex digits (a shuffle as the table: no memory lookup). */
 SHANI static inline void ni_hex32(char *out, __m128i d)
 {
