@@ -116,8 +116,8 @@ def previous_secrets(text, where, problems):
                 problems.append(Problem(
                     "E003", f"previous secret #{k} in {where} has whitespace inside: previous "
                             "secrets are separated by commas, and one secret holds no space.",
-                    "separate the previous secrets with commas (OLD1,OLD2; spaces around an "
-                    "entry are ignored, never inside one); " + _GENERATE + "."))
+                    "separate the previous secrets with commas: OLD1,OLD2 (spaces around an "
+                    "entry are ignored; none may stand inside one)."))
                 continue
             try:
                 pylon_idv.Signer(entry)              # one by one, to name the bad one
