@@ -6,7 +6,7 @@ The public callables are discovered, not listed: every name of ``pylon_idv.__all
 public methods of its classes), ``pylon_idv.__main__.main`` (``python -m pylon_idv``), the
 ``__all__`` of the Flask and Jinja integrations (and their classes' public methods), the
 ``pylon_chat()`` global each installs, and the Django template tag and system checks as Django
-registers them. Every one of them must have cases in CASES (test_every_public_callable_has_
+registers them. Every one of them must have cases in cases() (test_every_public_callable_has_
 bad_argument_cases fails for a new public name without one). Each case calls it with bad
 arguments (wrong types, a non-str email, lone surrogates, bad secrets, bad hashes, bad fields,
 a secret pasted into the wrong setting) and states what must happen: the exception it raises,
@@ -31,11 +31,11 @@ import pylon_idv
 import pylon_idv.__main__ as cli
 from pylon_idv import _web
 
-flask = pytest.importorskip("flask", reason="Flask is pinned in tests/python/requirements.txt")
-import jinja2  # noqa: E402  (Flask's dependency)
+import flask                # Flask (Jinja2 with it) and Django: tests/python/requirements.txt
+import jinja2
 
-import pylon_idv.flask  # noqa: E402
-import pylon_idv.jinja  # noqa: E402
+import pylon_idv.flask
+import pylon_idv.jinja
 
 PACKAGE = os.path.dirname(os.path.abspath(pylon_idv.__file__)) + os.sep
 
@@ -399,7 +399,6 @@ def cases(tmp):
     """{qualified name: [(label, thunk, expected)]}; expected is an exception type, RETURNS
     (no exception; the result is inspected) or LOGS (returns, and an exception is logged)."""
     S = pylon_idv.Signer
-    ISE = pylon_idv.InvalidSecretError
     return {
         "pylon_idv.sign": [
             ("non-str email", lambda: pylon_idv.sign(123, GOOD), TypeError),
