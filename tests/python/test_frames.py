@@ -726,6 +726,26 @@ def test_every_public_callable_has_bad_argument_cases(tmp_path):
     assert stale == [], f"cases for names that are not public callables: {stale}"
 
 
+def test_control_a_new_public_name_is_discovered(monkeypatch):
+    """A function added to pylon_idv.__all__, a method added to Signer's kind of class, and a
+    function added to the CLI module are discovered: they would then need cases."""
+    def shiny(secret_hex):
+        return secret_hex
+
+    class Gadget:
+        def polish(self):
+            pass
+    monkeypatch.setattr(pylon_idv, "shiny", shiny, raising=False)
+    monkeypatch.setattr(pylon_idv, "Gadget", Gadget, raising=False)
+    monkeypatch.setattr(pylon_idv, "__all__", pylon_idv.__all__ + ["shiny", "Gadget"])
+    shiny.__module__ = cli.__name__
+    monkeypatch.setattr(cli, "shiny", shiny, raising=False)
+    found = discover()
+    for name in ("pylon_idv.shiny", "pylon_idv.Gadget", "pylon_idv.Gadget.polish",
+                 "pylon_idv.__main__.shiny"):
+        assert name in found
+
+
 def _all_cases():
     import tempfile
     table = cases(tempfile.gettempdir())
