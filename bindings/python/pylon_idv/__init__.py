@@ -133,7 +133,13 @@ def diagnose(email, secret_hex, email_hash):
         >>> if not d:
         ...     print(d.cause, d.message)
     """
-    return Diagnosis(*_diagnose(email, secret_hex, email_hash))
+    try:
+        return Diagnosis(*_diagnose(email, secret_hex, email_hash))
+    except BaseException:
+        # Error trackers record the locals of every frame: none may keep the secret (nor the
+        # other two, which a confused caller may have filled with it).
+        email = secret_hex = email_hash = None
+        raise
 
 
 # ------------------------------------------------------------------------- the page

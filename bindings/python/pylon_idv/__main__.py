@@ -122,14 +122,17 @@ def _emit(text, status=EXIT_OK):
 
 
 def _read_fd(fd):
-    chunks, n = [], 0
-    while n <= MAX_SECRET_FILE:
-        b = os.read(fd, MAX_SECRET_FILE + 1 - n)
-        if not b:
-            break
-        chunks.append(b)
-        n += len(b)
-    return b"".join(chunks)
+    chunks, n, b = [], 0, None
+    try:
+        while n <= MAX_SECRET_FILE:
+            b = os.read(fd, MAX_SECRET_FILE + 1 - n)
+            if not b:
+                break
+            chunks.append(b)
+            n += len(b)
+        return b"".join(chunks)
+    finally:
+        chunks = b = None                        # what was read is the secret: no frame keeps it
 
 
 def _load_secret(secret_file):
@@ -160,6 +163,7 @@ def _load_secret(secret_file):
         finally:
             os.close(fd)
     if len(data) > MAX_SECRET_FILE:
+        data = None
         raise _Fail("the secret file is too large (over 1 MiB)")
     return data
 
@@ -231,16 +235,19 @@ def _main(argv):
         return _emit(generate_secret() + "\n")
 
     secret = _load_secret(secret_file)
-    raw = [os.fsencode(a) for a in args]
-    if cmd == "diagnose":
-        name, message = _pylon_idv._diagnose(raw[0], secret, raw[1])
-        return _emit(f"{name}: {message}\n", EXIT_OK if name == "match" else EXIT_MISMATCH)
-    if cmd == "sign":
-        return _emit(sign(raw[0], secret) + "\n")
-    if cmd == "verify":
-        ok = verify(raw[0], secret, raw[1])      # a bad secret raises, checked first
-        return _emit("match\n" if ok else "mismatch\n", EXIT_OK if ok else EXIT_MISMATCH)
-    return _emit(Signer(secret).fingerprint + "\n")
+    try:
+        raw = [os.fsencode(a) for a in args]
+        if cmd == "diagnose":
+            name, message = _pylon_idv._diagnose(raw[0], secret, raw[1])
+            return _emit(f"{name}: {message}\n", EXIT_OK if name == "match" else EXIT_MISMATCH)
+        if cmd == "sign":
+            return _emit(sign(raw[0], secret) + "\n")
+        if cmd == "verify":
+            ok = verify(raw[0], secret, raw[1])      # a bad secret raises, checked first
+            return _emit("match\n" if ok else "mismatch\n", EXIT_OK if ok else EXIT_MISMATCH)
+        return _emit(Signer(secret).fingerprint + "\n")
+    finally:
+        secret = None                            # whatever leaves, no frame keeps the secret
 
 
 def main(argv=None):

@@ -16,7 +16,26 @@ Problems have ids shared by every integration (Django shows them as ``pylon_idv.
     E007  a hook (email, fields) is not a callable or cannot be imported
 
 A message names the setting and the rule, never a value: a secret pasted into the wrong
-setting must not land in a log.
+setting must not land in a log (a name that is 16 or more hex digits and nothing else is taken
+for a pasted secret: E006, never echoed).
+
+Previous secrets (rotation) are one environment variable, split by :func:`previous_secrets`,
+the one rule every integration uses:
+
+- commas separate the entries: ``PYLON_IDENTITY_SECRET_PREVIOUS="<old 1>,<old 2>"``;
+- whitespace around an entry (space, tab, CR, LF) is ignored: the core trims it, as it trims
+  the current secret (``"<old 1>, <old 2>\n"`` is two secrets);
+- an empty entry is skipped (``"<old 1>,,<old 2>,"``, or a variable holding only spaces);
+  entries are numbered without them, so ``previous secret #2`` is the one ``Signer.match``
+  returns 2 for;
+- whitespace INSIDE an entry is an error naming the entry (E003, ``previous secret #1 ... has
+  whitespace inside``): ``"<old 1> <old 2>"`` is never read as two secrets, as the core never
+  reads ``"<32 hex> <32 hex>"`` as one;
+- any other malformed entry is E003 with the core's reason and position, in the entry as given.
+
+No frame here keeps a secret, nor the environment that holds it, once an exception leaves it
+(error trackers record the local variables of every frame): the functions that touch them
+clear their names on the way out.
 """
 
 import html
@@ -34,6 +53,9 @@ DEFAULT_PREVIOUS_ENV = "PYLON_IDENTITY_SECRET_PREVIOUS"
 MODES = ("data", "inline")
 _APP_ID = re.compile(r"[A-Za-z0-9_-]+\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+_PASTED_SECRET = re.compile(r"[0-9A-Fa-f]{16,}\Z")      # a variable "name" that is a secret
+_TRIM = " \t\r\n"                                        # what the core trims around a secret
+_SPACE = re.compile(r"\s")
 _NONCE = re.compile(r"[A-Za-z0-9+/=_-]{1,256}\Z")
 _GENERATE = "make one with: python -m pylon_idv generate-secret"
 
@@ -76,36 +98,71 @@ def _secret_problem(id, where, exc):
                    "(normally 64, no quotes, no spaces inside); " + _GENERATE + ".")
 
 
-def _signer(secret_env, previous_env, environ, problems):
-    """The Signer, or None with problems appended. No local holds a secret when this returns
-    or raises (error trackers record the locals of every frame)."""
-    found = len(problems)
-    secret = environ.get(secret_env)
-    if secret is None or not secret.strip():
-        problems.append(Problem(
-            "E001", f"the environment variable {secret_env} is not set or is empty: the "
-                    "identity secret is needed to sign emails.",
-            f"set {secret_env} to the identity secret from Pylon's settings ({_GENERATE}), "
-            "or name another variable in the PYLON_IDV_SECRET_ENV setting."))
-    else:
-        try:
-            pylon_idv.Signer(secret)
-        except pylon_idv.InvalidSecretError as e:
-            problems.append(_secret_problem("E002", f"the environment variable {secret_env}", e))
-    del secret
-    previous = (environ.get(previous_env) or "").replace(",", " ").split()
-    for i in range(len(previous)):
-        try:
-            pylon_idv.Signer(previous[i])            # one by one, to name the bad one
-        except pylon_idv.InvalidSecretError as e:
-            problems.append(_secret_problem(
-                "E003", f"previous secret {i + 1} in the environment variable {previous_env}", e))
+def previous_secrets(text, where, problems):
+    """The entries of a previous-secrets variable, by the rule in this module's docstring: a
+    list of the non-empty entries as given (the core trims them), problems appended (E003) for
+    the malformed ones, each named ``previous secret #k`` in ``where``. No local holds an entry
+    once this returns or raises."""
+    entries = entry = rest = None
     try:
+        entries = []
+        for entry in (text or "").split(","):
+            rest = entry.strip(_TRIM)
+            if not rest:
+                continue                             # an empty entry: skipped, not numbered
+            entries.append(entry)
+            k = len(entries)
+            if _SPACE.search(rest):
+                problems.append(Problem(
+                    "E003", f"previous secret #{k} in {where} has whitespace inside: previous "
+                            "secrets are separated by commas, and one secret holds no space.",
+                    "separate the previous secrets with commas: OLD1,OLD2 (spaces around an "
+                    "entry are ignored; none may stand inside one)."))
+                continue
+            try:
+                pylon_idv.Signer(entry)              # one by one, to name the bad one
+            except pylon_idv.InvalidSecretError as e:
+                problems.append(_secret_problem("E003", f"previous secret #{k} in {where}", e))
+        return entries
+    finally:
+        entries = entry = rest = text = None
+
+
+def _signer(secret_env, previous_env, environ, problems):
+    """The Signer, or None with problems appended. No local holds a secret, nor the
+    environment, when this returns or raises (error trackers record the locals of every
+    frame). TypeError when environ holds something else than str for a variable it reads."""
+    secret = previous = entries = None
+    try:
+        if environ is None:
+            environ = os.environ
+        found = len(problems)
+        secret = environ.get(secret_env)
+        previous = environ.get(previous_env)
+        for name, value in ((secret_env, secret), (previous_env, previous)):
+            if value is not None and not isinstance(value, str):
+                raise TypeError(f"the environment variable {name} must hold a str, "
+                                f"not {type(value).__name__}")
+        value = None
+        if secret is None or not secret.strip():
+            problems.append(Problem(
+                "E001", f"the environment variable {secret_env} is not set or is empty: the "
+                        "identity secret is needed to sign emails.",
+                f"set {secret_env} to the identity secret from Pylon's settings ({_GENERATE}), "
+                "or name another variable in the PYLON_IDV_SECRET_ENV setting."))
+        else:
+            try:
+                pylon_idv.Signer(secret)
+            except pylon_idv.InvalidSecretError as e:
+                problems.append(_secret_problem("E002", f"the environment variable {secret_env}",
+                                                e))
+        entries = previous_secrets(previous, f"the environment variable {previous_env}",
+                                   problems)
         if len(problems) == found:
-            return pylon_idv.Signer(environ[secret_env], previous=previous)
+            return pylon_idv.Signer(secret, previous=entries)
         return None
     finally:
-        del previous
+        secret = previous = entries = environ = value = None
 
 
 def resolve_hook(value, setting, problems):
@@ -169,47 +226,56 @@ def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=No
          environ=None, names=None):
     """Check a configuration: (Page or None, [Problem, ...]).
 
-    names maps the generic setting names to the framework's own, for the messages
-    (``{"app_id": "PYLON_IDV_APP_ID", ...}``)."""
-    names = dict({"app_id": "PYLON_IDV_APP_ID", "secret_env": "PYLON_IDV_SECRET_ENV",
-                  "previous_env": "PYLON_IDV_PREVIOUS_SECRETS_ENV", "mode": "PYLON_IDV_MODE",
-                  "script_url": "PYLON_IDV_SCRIPT_URL"}, **(names or {}))
-    environ = os.environ if environ is None else environ
-    problems = []
-    secret_env = DEFAULT_SECRET_ENV if secret_env is None else secret_env
-    previous_env = DEFAULT_PREVIOUS_ENV if previous_env is None else previous_env
-    for key, value in (("secret_env", secret_env), ("previous_env", previous_env)):
-        if not isinstance(value, str) or not _ENV_NAME.match(value):
+    environ is the environment to read the secrets from (default ``os.environ``); names maps
+    the generic setting names to the framework's own, for the messages
+    (``{"app_id": "PYLON_IDV_APP_ID", ...}``). A value of the configuration (a secret pasted
+    into the wrong setting) is in no local of this frame once an exception leaves it."""
+    key = value = None
+    try:
+        names = dict({"app_id": "PYLON_IDV_APP_ID", "secret_env": "PYLON_IDV_SECRET_ENV",
+                      "previous_env": "PYLON_IDV_PREVIOUS_SECRETS_ENV", "mode": "PYLON_IDV_MODE",
+                      "script_url": "PYLON_IDV_SCRIPT_URL"}, **(names or {}))
+        problems = []
+        secret_env = DEFAULT_SECRET_ENV if secret_env is None else secret_env
+        previous_env = DEFAULT_PREVIOUS_ENV if previous_env is None else previous_env
+        env_ok = True
+        for key, value in (("secret_env", secret_env), ("previous_env", previous_env)):
+            if (not isinstance(value, str) or not _ENV_NAME.match(value)
+                    or _PASTED_SECRET.match(value)):
+                env_ok = False
+                problems.append(Problem(
+                    "E006", f"{names[key]} must be the name of an environment variable "
+                            "(letters, digits and '_'), not a secret.",
+                    f"set {names[key]} to a variable name such as \"{DEFAULT_SECRET_ENV}\", "
+                    "never to the secret itself."))
+        key = value = None
+        if app_id is None or app_id == "":
             problems.append(Problem(
-                "E006", f"{names[key]} must be the name of an environment variable "
-                        "(letters, digits and '_').",
-                f"set {names[key]} to a variable name such as \"{DEFAULT_SECRET_ENV}\", "
-                "never to the secret itself."))
-    if app_id is None or app_id == "":
-        problems.append(Problem(
-            "E004", f"{names['app_id']} is not set: the widget needs your Pylon app id.",
-            f"set {names['app_id']} to the app id from Pylon's chat widget settings."))
-    elif not isinstance(app_id, str) or not _APP_ID.match(app_id):
-        problems.append(Problem(
-            "E005", f"{names['app_id']} must be a string of letters, digits, '_' and '-'.",
-            f"set {names['app_id']} to the app id exactly as Pylon shows it."))
-    mode = "data" if mode is None else mode
-    if mode not in MODES:
-        problems.append(Problem(
-            "E006", f"{names['mode']} must be \"data\" or \"inline\".",
-            f"set {names['mode']} to \"data\" (pylon-chat.js from your origin, no inline "
-            "script) or \"inline\" (inline scripts, with the CSP nonce when there is one)."))
-    if script_url is not None and (not isinstance(script_url, str) or not script_url):
-        problems.append(Problem(
-            "E006", f"{names['script_url']} must be a non-empty URL string.",
-            f"set {names['script_url']} to where pylon-chat.js is served, or leave it unset."))
-    signer = None
-    if not any(p.id == "E006" and names["secret_env"] in p.message for p in problems) and \
-            not any(p.id == "E006" and names["previous_env"] in p.message for p in problems):
-        signer = _signer(secret_env, previous_env, environ, problems)
-    if problems:
-        return None, problems
-    return Page(app_id, signer, mode, script_url), []
+                "E004", f"{names['app_id']} is not set: the widget needs your Pylon app id.",
+                f"set {names['app_id']} to the app id from Pylon's chat widget settings."))
+        elif not isinstance(app_id, str) or not _APP_ID.match(app_id):
+            problems.append(Problem(
+                "E005", f"{names['app_id']} must be a string of letters, digits, '_' and '-'.",
+                f"set {names['app_id']} to the app id exactly as Pylon shows it."))
+        mode = "data" if mode is None else mode
+        if not isinstance(mode, str) or mode not in MODES:
+            problems.append(Problem(
+                "E006", f"{names['mode']} must be \"data\" or \"inline\".",
+                f"set {names['mode']} to \"data\" (pylon-chat.js from your origin, no inline "
+                "script) or \"inline\" (inline scripts, with the CSP nonce when there is one)."))
+        if script_url is not None and (not isinstance(script_url, str) or not script_url):
+            problems.append(Problem(
+                "E006", f"{names['script_url']} must be a non-empty URL string.",
+                f"set {names['script_url']} to where pylon-chat.js is served, or leave it "
+                "unset."))
+        signer = _signer(secret_env, previous_env, environ, problems) if env_ok else None
+        if problems:
+            return None, problems
+        return Page(app_id, signer, mode, script_url), []
+    except BaseException:
+        app_id = secret_env = previous_env = mode = script_url = environ = names = None
+        key = value = None
+        raise
 
 
 _logged = set()

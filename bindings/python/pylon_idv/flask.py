@@ -15,8 +15,9 @@ and what loads the widget; keyword arguments are extra settings
     PYLON_IDV_APP_ID                 your Pylon app id (required)
     PYLON_IDV_SECRET_ENV             the environment variable holding the identity secret
                                      (default "PYLON_IDENTITY_SECRET")
-    PYLON_IDV_PREVIOUS_SECRETS_ENV   previous secrets, separated by spaces or commas
-                                     (default "PYLON_IDENTITY_SECRET_PREVIOUS")
+    PYLON_IDV_PREVIOUS_SECRETS_ENV   the variable holding previous secrets, separated by
+                                     commas (default "PYLON_IDENTITY_SECRET_PREVIOUS"; the rule
+                                     is in pylon_idv._web: a space inside one is an error)
     PYLON_IDV_MODE                   "data" (default: a JSON data element and pylon-chat.js,
                                      served by this extension at /_pylon_idv/pylon-chat.js) or
                                      "inline" (inline scripts with the CSP nonce)
@@ -65,35 +66,47 @@ class PylonIDV:
             self.init_app(app)
 
     def email_loader(self, fn):
-        """Decorator: ``fn()`` returns the current user's email, or None for a visitor."""
+        """Decorator: ``fn()`` returns the current user's email, or None for a visitor.
+        TypeError when fn is not callable."""
+        if not callable(fn):
+            raise TypeError("email_loader() decorates a function (called with no arguments)")
         self._email = fn
         return fn
 
     def fields_loader(self, fn):
-        """Decorator: ``fn()`` returns a dict of extra settings (name, avatar_url, ...)."""
+        """Decorator: ``fn()`` returns a dict of extra settings (name, avatar_url, ...).
+        TypeError when fn is not callable."""
+        if not callable(fn):
+            raise TypeError("fields_loader() decorates a function (called with no arguments)")
         self._fields = fn
         return fn
 
     def init_app(self, app):
         """Check the configuration and install ``pylon_chat()``; raises ConfigError."""
         c = app.config
-        page, problems = _web.load(app_id=c.get("PYLON_IDV_APP_ID"),
-                                   secret_env=c.get("PYLON_IDV_SECRET_ENV"),
-                                   previous_env=c.get("PYLON_IDV_PREVIOUS_SECRETS_ENV"),
-                                   mode=c.get("PYLON_IDV_MODE"),
-                                   script_url=c.get("PYLON_IDV_SCRIPT_URL"))
-        email = _web.resolve_hook(c.get("PYLON_IDV_EMAIL"), "PYLON_IDV_EMAIL", problems)
-        fields = _web.resolve_hook(c.get("PYLON_IDV_FIELDS"), "PYLON_IDV_FIELDS", problems)
-        if problems:
-            raise ConfigError(problems)
-        state = _State(page, email, fields)
-        app.extensions["pylon_idv"] = state
-        if page.mode == "data" and page.script_url is None:
-            bp = flask.Blueprint("pylon_idv", __name__, static_folder=pylon_idv.static_path(),
-                                 static_url_path=STATIC_URL_PATH)
-            app.register_blueprint(bp)
-        app.add_template_global(self._pylon_chat, "pylon_chat")
-        app.logger.info("pylon_idv: identity secret %s, mode %s", page.fingerprint, page.mode)
+        try:
+            page, problems = _web.load(app_id=c.get("PYLON_IDV_APP_ID"),
+                                       secret_env=c.get("PYLON_IDV_SECRET_ENV"),
+                                       previous_env=c.get("PYLON_IDV_PREVIOUS_SECRETS_ENV"),
+                                       mode=c.get("PYLON_IDV_MODE"),
+                                       script_url=c.get("PYLON_IDV_SCRIPT_URL"))
+            email = _web.resolve_hook(c.get("PYLON_IDV_EMAIL"), "PYLON_IDV_EMAIL", problems)
+            fields = _web.resolve_hook(c.get("PYLON_IDV_FIELDS"), "PYLON_IDV_FIELDS", problems)
+            if problems:
+                raise ConfigError(problems)
+            state = _State(page, email, fields)
+            app.extensions["pylon_idv"] = state
+            if page.mode == "data" and page.script_url is None:
+                bp = flask.Blueprint("pylon_idv", __name__,
+                                     static_folder=pylon_idv.static_path(),
+                                     static_url_path=STATIC_URL_PATH)
+                app.register_blueprint(bp)
+            app.add_template_global(self._pylon_chat, "pylon_chat")
+            app.logger.info("pylon_idv: identity secret %s, mode %s", page.fingerprint,
+                            page.mode)
+        except BaseException:
+            c = None            # the config (a secret pasted into a setting): in no frame's locals
+            raise
 
     def _pylon_chat(self, **fields):
         state = flask.current_app.extensions["pylon_idv"]

@@ -17,7 +17,9 @@ are extra settings (``{{ pylon_chat(name=user.name) }}``).
 ``email(request)`` and ``fields(request)`` get the context's ``request`` (None when the
 template has none). The CSP nonce is ``nonce(request)`` when given, else the context's
 ``csp_nonce``, ``request.state.csp_nonce`` (Starlette) or ``request.csp_nonce``. The secret is
-read from the environment variable ``secret_env`` when ``install`` runs: a bad configuration
+read from the environment variable ``secret_env`` when ``install`` runs, previous secrets from
+``previous_secrets_env``, separated by commas (the rule is in ``pylon_idv._web``; a space inside
+one is an error, never two secrets): a bad configuration
 raises :class:`ConfigError` there, at start-up, listing every problem with its id and fix; a
 failing hook or bad field at render time logs one ERROR line and renders nothing.
 """
@@ -78,24 +80,33 @@ def install(env, *, app_id, email=None, fields=None, nonce=None, mode="data",
     ``pylon_idv.static_path()`` there); "inline" renders inline scripts with the nonce.
     Raises ConfigError (a ValueError) for every problem found, and TypeError when env is not a
     jinja2.Environment."""
-    if not isinstance(env, jinja2.Environment):
-        raise TypeError("pylon_idv.jinja.install() needs a jinja2.Environment "
-                        "(for Starlette/FastAPI: templates.env)")
-    names = {"app_id": "app_id", "secret_env": "secret_env",
-             "previous_env": "previous_secrets_env", "mode": "mode", "script_url": "script_url"}
-    page, problems = _web.load(app_id=app_id, secret_env=secret_env,
-                               previous_env=previous_secrets_env, mode=mode,
-                               script_url=script_url, environ=environ, names=names)
-    hooks = [_web.resolve_hook(h, n, problems)
-             for h, n in ((email, "email"), (fields, "fields"), (nonce, "nonce"))]
-    if problems:
-        raise ConfigError(problems)
-    chat = PylonChat(page, *hooks)
+    try:
+        if not isinstance(env, jinja2.Environment):
+            raise TypeError("pylon_idv.jinja.install() needs a jinja2.Environment "
+                            "(for Starlette/FastAPI: templates.env)")
+        names = {"app_id": "app_id", "secret_env": "secret_env",
+                 "previous_env": "previous_secrets_env", "mode": "mode",
+                 "script_url": "script_url"}
+        page, problems = _web.load(app_id=app_id, secret_env=secret_env,
+                                   previous_env=previous_secrets_env, mode=mode,
+                                   script_url=script_url, environ=environ, names=names)
+        hooks = [_web.resolve_hook(email, "email", problems),
+                 _web.resolve_hook(fields, "fields", problems),
+                 _web.resolve_hook(nonce, "nonce", problems)]
+        if problems:
+            raise ConfigError(problems)
+        chat = PylonChat(page, *hooks)
 
-    @jinja2.pass_context
-    def pylon_chat(context, **fields):
-        return chat.render(context, fields)
+        @jinja2.pass_context
+        def pylon_chat(context, **fields):
+            return chat.render(context, fields)
 
-    env.globals[name] = pylon_chat
-    _web.log.info("pylon_idv: identity secret %s, mode %s", page.fingerprint, page.mode)
-    return chat
+        env.globals[name] = pylon_chat
+        _web.log.info("pylon_idv: identity secret %s, mode %s", page.fingerprint, page.mode)
+        return chat
+    except BaseException:
+        # No frame keeps the configuration once this raises (error trackers record locals):
+        # environ holds the secrets, and any setting may be a secret pasted in the wrong place.
+        app_id = email = fields = nonce = mode = script_url = secret_env = None
+        previous_secrets_env = environ = None
+        raise

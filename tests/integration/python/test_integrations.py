@@ -58,7 +58,7 @@ BAD = [
      "position 17"),
     ("E003", dict(environ={"PYLON_IDENTITY_SECRET": SECRET,
                            "PYLON_IDENTITY_SECRET_PREVIOUS": OLD + "," + OLD[:63]}),
-     "previous secret 2"),
+     "previous secret #2"),
     ("E004", dict(app_id=None), "PYLON_IDV_APP_ID"),
     ("E004", dict(app_id=""), "PYLON_IDV_APP_ID"),
     ("E005", dict(app_id="a b"), "letters"),

@@ -12,7 +12,8 @@ in) and the loader; ``manage.py check`` reports every configuration problem as
     PYLON_IDV_SECRET_ENV              name of the environment variable holding the identity
                                       secret (default "PYLON_IDENTITY_SECRET")
     PYLON_IDV_PREVIOUS_SECRETS_ENV    name of the variable holding previous secrets, separated
-                                      by spaces or commas (default "PYLON_IDENTITY_SECRET_PREVIOUS")
+                                      by commas (default "PYLON_IDENTITY_SECRET_PREVIOUS"; the
+                                      rule is in pylon_idv._web: a space inside one is E003)
     PYLON_IDV_MODE                    "data" (default): a JSON data element and pylon-chat.js
                                       served as a static file of this app, no inline script;
                                       "inline": inline settings and loader with request.csp_nonce
