@@ -446,6 +446,15 @@ def cases(tmp):
             ("surrogate nonce", lambda: pylon_idv.widget_script("a", nonce="\ud800"),
              ValueError),
         ],
+        "pylon_idv.script_tag": [
+            ("no src", lambda: pylon_idv.script_tag(), TypeError),
+            ("secret pasted as src", lambda: pylon_idv.script_tag(BAD_SPACE), ValueError),
+            ("src not str", lambda: pylon_idv.script_tag(GOOD.encode()), TypeError),
+            ("bad nonce", lambda: pylon_idv.script_tag("/p.js", nonce=BAD_MARKER + "!"),
+             ValueError),
+            ("surrogate nonce", lambda: pylon_idv.script_tag("/p.js", nonce="\ud800"),
+             ValueError),
+        ],
         "pylon_idv.diagnose": [
             ("non-str email", lambda: pylon_idv.diagnose(123, GOOD, HASH), TypeError),
             ("lone surrogate email", lambda: pylon_idv.diagnose("\ud800", GOOD, HASH),

@@ -25,10 +25,10 @@ __all__ = [
     "chat_settings_script",
     "diagnose",
     "generate_secret",
+    "script_tag",
     "sign",
     "static_path",
     "verify",
-    "script_tag",
     "widget_script",
 ]
 
