@@ -38,7 +38,6 @@ No frame here keeps a secret, nor the environment that holds it, once an excepti
 clear their names on the way out.
 """
 
-import html
 import importlib
 import logging
 import os
@@ -51,12 +50,10 @@ log = logging.getLogger("pylon_idv")
 DEFAULT_SECRET_ENV = "PYLON_IDENTITY_SECRET"
 DEFAULT_PREVIOUS_ENV = "PYLON_IDENTITY_SECRET_PREVIOUS"
 MODES = ("data", "inline")
-_APP_ID = re.compile(r"[A-Za-z0-9_-]+\Z")
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PASTED_SECRET = re.compile(r"[0-9A-Fa-f]{16,}\Z")      # a variable "name" that is a secret
 _TRIM = " \t\r\n"                                        # what the core trims around a secret
 _SPACE = re.compile(r"\s")
-_NONCE = re.compile(r"[A-Za-z0-9+/=_-]{1,256}\Z")
 _GENERATE = "make one with: python -m pylon_idv generate-secret"
 
 
@@ -88,14 +85,19 @@ class ConfigError(pylon_idv.Error, ValueError):
 
 
 def _secret_problem(id, where, exc):
-    # str(InvalidSecretError) names the rule and a position, never the secret.
-    reason = str(exc)
-    for prefix in ("pylon_idv: ", "invalid secret: "):
-        if reason.startswith(prefix):
-            reason = reason[len(prefix):]
-    return Problem(id, f"{where} is not a valid identity secret: {reason}.",
+    # exc.reason: the core's words (the rule and a position), never the secret.
+    return Problem(id, f"{where} is not a valid identity secret ({exc.reason}).",
                    "it must be the hex digits of the identity secret from Pylon's settings "
                    "(normally 64, no quotes, no spaces inside); " + _GENERATE + ".")
+
+
+def _core_accepts(render, value):
+    """Whether the core's renderer takes value (an app id, a script URL): its rules, not ours."""
+    try:
+        render(value)
+        return True
+    except ValueError:
+        return False
 
 
 def previous_secrets(text, where, problems):
@@ -215,11 +217,9 @@ class Page:
             return (str(pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
                                                        nonce=nonce, **fields))
                     + str(pylon_idv.widget_script(self.app_id, nonce=nonce)))
-        if nonce is not None and (not isinstance(nonce, str) or not _NONCE.match(nonce)):
-            raise ValueError("nonce must be 1 to 256 characters of base64 ([A-Za-z0-9+/=_-])")
-        data = str(pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id, **fields))
-        attr = f' nonce="{nonce}"' if nonce else ""
-        return f'{data}<script src="{html.escape(self.script_url, quote=True)}"{attr}></script>'
+        tag = pylon_idv.script_tag(self.script_url, nonce=nonce)    # the nonce checked first
+        return str(pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id,
+                                                **fields)) + str(tag)
 
 
 def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=None,
@@ -253,7 +253,7 @@ def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=No
             problems.append(Problem(
                 "E004", f"{names['app_id']} is not set: the widget needs your Pylon app id.",
                 f"set {names['app_id']} to the app id from Pylon's chat widget settings."))
-        elif not isinstance(app_id, str) or not _APP_ID.match(app_id):
+        elif not isinstance(app_id, str) or not _core_accepts(pylon_idv.widget_script, app_id):
             problems.append(Problem(
                 "E005", f"{names['app_id']} must be a string of letters, digits, '_' and '-'.",
                 f"set {names['app_id']} to the app id exactly as Pylon shows it."))
@@ -263,9 +263,11 @@ def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=No
                 "E006", f"{names['mode']} must be \"data\" or \"inline\".",
                 f"set {names['mode']} to \"data\" (pylon-chat.js from your origin, no inline "
                 "script) or \"inline\" (inline scripts, with the CSP nonce when there is one)."))
-        if script_url is not None and (not isinstance(script_url, str) or not script_url):
+        if script_url is not None and (not isinstance(script_url, str)
+                                       or not _core_accepts(pylon_idv.script_tag, script_url)):
             problems.append(Problem(
-                "E006", f"{names['script_url']} must be a non-empty URL string.",
+                "E006", f"{names['script_url']} must be a non-empty URL string with no space "
+                "or control character.",
                 f"set {names['script_url']} to where pylon-chat.js is served, or leave it "
                 "unset."))
         signer = _signer(secret_env, previous_env, environ, problems) if env_ok else None
