@@ -5,15 +5,18 @@
  *   floor.setup(secret_hex, email)   prebuild the floor's states and block (bench/floor.h)
  *   floor.sign(email, secret_hex)    what idv.sign's shell does -- both arguments checked as
  *                                    strings, the 64 digits pushed as a new string -- around the
- *                                    C floor (two compressions in registers + SIMD hex) instead
- *                                    of the library (it ignores the email's bytes, as the C floor
- *                                    hashes its prebuilt block)
+ *                                    stateless C floor (the secret's text decoded, both key
+ *                                    blocks and the message in four compressions, hex)
+ *   floor.signer():sign(email)       the signer:sign shape (a method call on a userdata with a
+ *                                    metatable, as the binding's signer) around the C floor (two
+ *                                    compressions from the prebuilt key states + SIMD hex)
+ * Both ignore the email's bytes, as the C floor hashes its prebuilt block.
  */
 #include <lua.h>
 #include <lauxlib.h>
 #include "floor.h"
 
-static floor_fn fn;
+static floor_fn fn, fn_stateless;
 
 static int f_setup(lua_State *L)
 {
@@ -28,6 +31,7 @@ static int f_setup(lua_State *L)
     }
     floor_setup(key, e, ne);
     fn = floor_best();
+    fn_stateless = floor_stateless_best();
     lua_pushboolean(L, floor_uses_shani());
     return 1;
 }
@@ -36,16 +40,43 @@ static int f_sign(lua_State *L)
 {
     size_t ne, ns;
     (void)luaL_checklstring(L, 1, &ne);
-    (void)luaL_checklstring(L, 2, &ns);
+    fl_secret = luaL_checklstring(L, 2, &ns);
+    if (ns != 64) return luaL_error(L, "64 hex digits");
+    fn_stateless();
+    lua_pushlstring(L, out, 64);
+    return 1;
+}
+
+/* signer:sign(email): the userdata checked as the binding checks its signer */
+static int f_signer_sign(lua_State *L)
+{
+    size_t ne;
+    (void)luaL_checkudata(L, 1, "pylon_idv_floor.signer");
+    (void)luaL_checklstring(L, 2, &ne);
     fn();
     lua_pushlstring(L, out, 64);
+    return 1;
+}
+
+static int f_signer(lua_State *L)
+{
+    (void)lua_newuserdata(L, sizeof(void *));
+    luaL_getmetatable(L, "pylon_idv_floor.signer");
+    lua_setmetatable(L, -2);
     return 1;
 }
 
 int luaopen_pylon_idv_floor(lua_State *L);
 int luaopen_pylon_idv_floor(lua_State *L)
 {
+    if (luaL_newmetatable(L, "pylon_idv_floor.signer")) {
+        lua_newtable(L);
+        lua_pushcfunction(L, f_signer_sign); lua_setfield(L, -2, "sign");
+        lua_setfield(L, -2, "__index");
+    }
+    lua_pop(L, 1);
     lua_newtable(L);
+    lua_pushcfunction(L, f_signer); lua_setfield(L, -2, "signer");
     lua_pushcfunction(L, f_setup); lua_setfield(L, -2, "setup");
     lua_pushcfunction(L, f_sign); lua_setfield(L, -2, "sign");
     return 1;

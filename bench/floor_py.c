@@ -4,9 +4,12 @@
  *
  *   setup(secret_hex, email)   prebuild the floor's states and block (bench/floor.h)
  *   sign(email, secret_hex)    what pylon_idv.sign's shell does -- both arguments read as
- *   sign1(email)               UTF-8, the 64 digits returned as a new str -- around the
- *                              C floor (two compressions in registers + SIMD hex) instead of
- *                              the library; sign1 is the Signer.sign shape.
+ *                              UTF-8, the 64 digits returned as a new str -- around the
+ *                              stateless C floor (the secret's text decoded, both key blocks
+ *                              and the message in four compressions, hex) instead of the
+ *                              library: the one-shot's ceiling
+ *   sign1(email)               the Signer.sign shape around the C floor (two compressions in
+ *                              registers + SIMD hex, from the prebuilt key states).
  * No check, no error path: a floor, not a signer (it ignores the email's bytes, as the C floor
  * hashes its prebuilt block).
  */
@@ -15,7 +18,7 @@
 #include <Python.h>
 #include "floor.h"
 
-static floor_fn fn;
+static floor_fn fn, fn_stateless;
 
 static PyObject *f_setup(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -34,6 +37,7 @@ static PyObject *f_setup(PyObject *m, PyObject *const *args, Py_ssize_t nargs)
     }
     floor_setup(key, e, (size_t)ne);
     fn = floor_best();
+    fn_stateless = floor_stateless_best();
     return PyBool_FromLong(floor_uses_shani());
 }
 
@@ -44,8 +48,9 @@ static PyObject *f_sign(PyObject *m, PyObject *const *args, Py_ssize_t nargs, Py
     (void)m;
     if (nargs != 2 || kw != NULL) { PyErr_SetString(PyExc_TypeError, "sign(email, secret_hex)"); return NULL; }
     if (PyUnicode_AsUTF8AndSize(args[0], &ne) == NULL) return NULL;
-    if (PyUnicode_AsUTF8AndSize(args[1], &ns) == NULL) return NULL;
-    fn();
+    if ((fl_secret = PyUnicode_AsUTF8AndSize(args[1], &ns)) == NULL) return NULL;
+    if (ns != 64) { PyErr_SetString(PyExc_ValueError, "64 hex digits"); return NULL; }
+    fn_stateless();
     return PyUnicode_DecodeLatin1(out, 64, NULL);
 }
 
