@@ -25,7 +25,8 @@ import pylon_idv  # noqa: E402
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
 APP_PY = os.path.join(REPO, "examples", "flask", "app.py")
 SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
-HEAD = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
+HEAD = ("<script>(function(w,O){var p=w.pylon,q=p&&typeof p==\"object\"?O.getPrototypeOf(p):1;"
+        "if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=")
 
 USERS = [
     ("jane@example.com", "Jane Doe"),
@@ -69,7 +70,7 @@ def settings_of(html, mode="/"):
     else:
         head = HEAD if mode == "/inline" else HEAD.replace("<script>", '<script nonce="%s">'
                                                            % nonce.group(1))
-        m = re.search(re.escape(head) + r"(.*?);</script>", html, re.S)
+        m = re.search(re.escape(head) + r"(.*?)\}\)\(window,Object\);</script>", html, re.S)
         assert m, html
         body = m.group(1)
         assert html.count(WIDGET) == 1
