@@ -6,6 +6,9 @@ window.pylon.chat_settings back from the live page.
     test_browser.py flask PYTHON          start examples/flask/app.py with PYTHON (a venv with
                                           pylon_idv), check its pages with normal, hostile and
                                           anonymous users, and the CSP controls
+                                          then the hostile-page corpus (hostile.py) through
+                                          the Flask extension example, in both modes
+    test_browser.py hostile PYTHON        only the corpus
     test_browser.py pages BASE APP_ID EMAIL NAME
                                           check the three pages of a live server (the nginx
                                           test calls this); EMAIL "-" for a visitor
@@ -36,6 +39,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
 from browser import Browser, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -227,11 +231,112 @@ def flask(python):
                 check(secret.encode() not in err, "flask user %d: no secret in the log" % i)
 
 
+# The Flask extension example (examples/flask/extension.py: PylonIDV and {{ pylon_chat() }}),
+# its test-only /corpus/<name> route, and the demo user with the hostile name.
+CORPUS_USER = ("jorg", "jörg+chat@exämple.com", "Jörg </script><script>window.__pwned=1</script>")
+START_EXTENSION = ("import sys; sys.path.insert(0, sys.argv[1]); from extension import app; "
+                   "app.run(host='127.0.0.1', port=int(sys.argv[2]), debug=False, "
+                   "use_reloader=False)")
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=10)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[1]
+
+
+def flask_corpus(python, browser):
+    """Every page of tests/vectors/hostile rendered by the Flask drop-in, in both modes."""
+    pages = hostile.load()
+    app_id = "flask-corpus_1"
+    user, email, name = CORPUS_USER
+    want = {"app_id": app_id, "email": email, "email_hash": expected_hash(email), "name": name}
+    for mode in hostile.MODES:
+        port = free_port()
+        env = dict(os.environ, DEMO_MODE=mode, PYLON_APP_ID=app_id,
+                   PYLON_DEMO_CORPUS=hostile.CORPUS)
+        proc = subprocess.Popen([python, "-c", START_EXTENSION,
+                                 os.path.join(ROOT, "examples", "flask"), str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = "http://127.0.0.1:%d" % port
+        passed = 0
+        try:
+            wait_http(base + "/", proc)
+            for page in pages:
+                url = "%s/corpus/%s?user=%s" % (base, page.name, user)
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    served = r.read()
+                    csp = r.headers.get("Content-Security-Policy")
+                problems = hostile.check(browser, url, page, mode, want, served=served,
+                                         secrets=(want["email_hash"], email))
+                if csp is not None:
+                    problems.append("a CSP header on a corpus page: %s" % csp)
+                if page.expect(mode) != "none":
+                    # the bytes around the drop-in's output are the page's own
+                    head, tail = page.html.split(hostile.TOKEN)
+                    if not (served.startswith(head) and served.endswith(tail)):
+                        problems.append("the page around the snippet is not byte-identical")
+                check(not problems, "flask %s %s (%s): %s" % (
+                    mode, page.name, page.expect(mode), "; ".join(problems) or "as expected"))
+                passed += not problems
+        finally:
+            err = stop(proc)
+        secret = os.environ["PYLON_IDENTITY_SECRET"].strip()
+        check(secret.encode() not in err, "flask corpus %s: no secret in the log" % mode)
+        print("flask corpus, %s mode: %d of %d pages as expected" % (mode, passed, len(pages)))
+    naive_control(browser, pages, want)
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    pages = {}
+
+    def do_GET(self):
+        body = self.pages.get(self.path)
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *a):
+        pass
+
+
+def naive_control(browser, pages, want):
+    """The corpus catches what it is for: with the forms as they were before issue 18, the
+    checks must report problems on the pages where those forms went wrong."""
+    by_name = {p.name: p for p in pages}
+    served = {"/%s/%s" % (mode, name): by_name[name].render(hostile.naive_snippet(mode, want))
+              for mode, name in hostile.NAIVE_FAILS}
+    port = free_port()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), type("H", (_Pages,),
+                                                                    {"pages": served}))
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        for mode, name in hostile.NAIVE_FAILS:
+            problems = hostile.check(browser, "http://127.0.0.1:%d/%s/%s" % (port, mode, name),
+                                     by_name[name], mode, want,
+                                     secrets=(want["email_hash"], want["email"]))
+            check(problems, "control: the pre-issue-18 %s forms fail on %s (%s)"
+                  % (mode, name, "; ".join(problems)[:160] or "NOT CAUGHT"))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def main():
     import faulthandler
     faulthandler.dump_traceback_later(240, exit=True)     # bounded: a stack, never a hang
     if len(sys.argv) >= 3 and sys.argv[1] == "flask":
         flask(sys.argv[2])
+        with Browser() as browser:
+            flask_corpus(sys.argv[2], browser)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "hostile":
+        with Browser() as browser:
+            flask_corpus(sys.argv[2], browser)
     elif len(sys.argv) == 6 and sys.argv[1] == "pages":
         base, app_id, email, name = sys.argv[2:6]
         email = None if email == "-" else email
