@@ -107,8 +107,10 @@ EXPR = r"""(function () {
     if (scripts[i].src.indexOf(%s) === 0) widgets.push(scripts[i].src);
   return JSON.stringify({
     pageOk: window.__page_ok === true,
-    settings: s === undefined ? '(unset)' : JSON.stringify(s) === undefined ? '(unserialisable)' : s,
-    plainSettings: s === undefined || O.getPrototypeOf(s) === O.prototype,
+    settings: s === undefined ? '(unset)'
+              : JSON.stringify(s) === undefined ? '(unserialisable)' : s,
+    plainSettings: s === undefined || !!s && typeof s === 'object' &&
+                                      O.getPrototypeOf(s) === O.prototype,
     plainPylon: !!p && typeof p === 'object' && (O.getPrototypeOf(p) === O.prototype ||
                                                  O.getPrototypeOf(p) === null && p.window !== p),
     widgets: widgets,
@@ -168,7 +170,8 @@ def check(browser, url, page, mode, want, *, served=None, secrets=()):
 # wins; window.pylon || {}; if (!Pylon)), which the corpus must catch. A runner serves some
 # pages with these and requires check() to report problems there, so a check that cannot fail
 # does not go unnoticed.
-NAIVE_SETTINGS = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = %s;</script>"
+NAIVE_SETTINGS = ("<script>window.pylon = window.pylon || {};"
+                  "window.pylon.chat_settings = %s;</script>")
 NAIVE_LOADER = (
     "<script>(function(w,d){var P=w.Pylon;if(!P){P=function(){P.e(arguments)};P.q=[];"
     "P.e=function(a){P.q.push(a)};w.Pylon=P}if(P.loading)return;P.loading=1;"

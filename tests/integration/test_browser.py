@@ -234,7 +234,8 @@ def flask(python):
 
 # The Flask extension example (examples/flask/extension.py: PylonIDV and {{ pylon_chat() }}),
 # its test-only /corpus/<name> route, and the demo user with the hostile name.
-CORPUS_USER = ("jorg", "jörg+chat@exämple.com", "Jörg </script><script>window.__pwned=1</script>")
+CORPUS_USER = ("jorg", "jörg+chat@exämple.com",
+               "Jörg </script><script>window.__pwned=1</script>")
 START_EXTENSION = ("import sys; sys.path.insert(0, sys.argv[1]); from extension import app; "
                    "app.run(host='127.0.0.1', port=int(sys.argv[2]), debug=False, "
                    "use_reloader=False)")

@@ -45,7 +45,9 @@
   }
 
   function warn(why) {
-    if (w.console && w.console.warn) w.console.warn("pylon-chat.js: " + why + "; the chat is not loaded");
+    if (w.console && w.console.warn) {
+      w.console.warn("pylon-chat.js: " + why + "; the chat is not loaded");
+    }
   }
 
   // A plain object: prototype Object.prototype, or null (but not a cross-origin window, whose
