@@ -17,10 +17,14 @@ A runner (the Flask example in test_browser.py; an OpenResty runner the same way
 
     for page in hostile.load():
         body = page.render(snippet)          # what the server must send, for a "none" page too
+        # (an OpenResty runner: its backend serves page.backend(), the page without the
+        #  token, and the filter's output must equal page.render(the inserted snippet))
         ...serve it, then...
-        problems = hostile.check(browser, url, page, "data", want_settings, served=body)
+        problems = hostile.check(browser, url, page, "data", want_settings, served=body,
+                                 secrets=(email_hash, email))
 
-check() returns a list of problems (empty: the page passed); report() prints them.
+check() returns a list of problems (empty: the page passed). NAIVE_FAILS and naive_snippet()
+are the negative control: the pre-issue-18 forms, which check() must fault on those pages.
 """
 import json
 import os
