@@ -81,8 +81,9 @@
   function start() {
     var all = D.querySelectorAll.call(d, '[id="' + ID + '"]'), el = all[0], settings;
     if (all.length !== 1) {
-      warn(all.length ? all.length + " elements have id=\"" + ID + "\" (one is ours, the others"
-                        + " cannot be told from it)" : "no #" + ID + " element");
+      warn(all.length ? all.length + " elements have id=\"" + ID + "\" (the settings must be"
+                        + " the only one: a forgery cannot be told from them)"
+                      : "no #" + ID + " element");
       return;
     }
     if (!(el instanceof HTMLScriptElement) || el.getAttribute("type") !== "application/json") {
