@@ -93,7 +93,8 @@ test-dist-python: dist-python
 	scripts/test-dist-python.sh
 
 # The Flask example in headless Chromium: chat_settings read from the live page, hostile users
-# inert (the nginx page gets the same check inside test-lua).
+# inert (the nginx page gets the same check inside test-lua); pylon-chat.js and the inline forms
+# case by case; every page of tests/vectors/hostile/ in both modes (tests/integration/hostile.py).
 test-browser:
 	PYLON_IDENTITY_SECRET=8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812 \
 	    /usr/bin/python3 tests/integration/test_browser.py flask $(BUILD)/venv-py/bin/python

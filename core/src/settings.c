@@ -302,8 +302,13 @@ int pylon_idv_page_prepare(pylon_idv_page *p, const pylon_idv_signer *signer, co
 
 #define S_SCRIPT_OPEN "<script"
 #define S_NONCE_OPEN " nonce=\""
-#define S_SCRIPT_HEAD ">window.pylon = window.pylon || {};window.pylon.chat_settings = "
-#define S_SCRIPT_TAIL ";</script>"
+/* The settings script. window.pylon is written into only when it is a plain object (prototype
+ * Object.prototype, or null but not a cross-origin window: <iframe name="pylon">); a named
+ * element (<form id="pylon">, two <a id="pylon">, <img name="pylon">) is replaced by {}. */
+#define S_SCRIPT_HEAD ">(function(w,O){var p=w.pylon," \
+    "q=p&&typeof p==\"object\"?O.getPrototypeOf(p):1;" \
+    "if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings="
+#define S_SCRIPT_TAIL "})(window,Object);</script>"
 #define S_DATA_HEAD "<script type=\"application/json\" id=\"pylon-chat-settings\">"
 #define S_DATA_TAIL "</script>"
 #define LIT(s) (sizeof(s) - 1)
@@ -410,12 +415,18 @@ size_t pylon_idv_page_render(char *out, const pylon_idv_page *p, int kind)
 
 /* The loader. The command queue has the shape Pylon's widget takes over (window.Pylon(...)
  * calls kept in Pylon.q through Pylon.e); the widget's <script> gets this element's nonce,
- * so that it loads under a nonce-only policy too ('strict-dynamic' or not). */
-#define W_BODY_HEAD ">(function(w,d){var P=w.Pylon;if(!P){P=function(){P.e(arguments)};" \
+ * so that it loads under a nonce-only policy too ('strict-dynamic' or not). A window.Pylon
+ * that is not a function (<form id="Pylon">, <a id="Pylon">, an <embed>, whose typeof may be
+ * "function") is replaced, and document is read through Document.prototype, which no
+ * <img name="createElement"> or <form name="currentScript"> can shadow. */
+#define W_BODY_HEAD ">(function(w,d,O){var P=w.Pylon,D=Document.prototype,s,c," \
+    "G=function(n){return O.getOwnPropertyDescriptor(D,n).get.call(d)};" \
+    "if(!(P instanceof Function)){P=function(){P.e(arguments)};" \
     "P.q=[];P.e=function(a){P.q.push(a)};w.Pylon=P}if(P.loading)return;P.loading=1;" \
-    "var s=d.createElement(\"script\"),c=d.currentScript;s.async=true;s.src=\"" PI_WIDGET_URL
+    "s=D.createElement.call(d,\"script\");c=G(\"currentScript\");s.async=true;" \
+    "s.src=\"" PI_WIDGET_URL
 #define W_BODY_TAIL "\";if(c&&c.nonce)s.nonce=c.nonce;" \
-    "(d.head||d.documentElement).appendChild(s)})(window,document);</script>"
+    "(G(\"head\")||G(\"documentElement\")).appendChild(s)})(window,document,Object);</script>"
 
 size_t pylon_idv_widget_size(size_t app_id_len, size_t nonce_len)
 {

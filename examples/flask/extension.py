@@ -10,11 +10,16 @@ fork; a bad configuration stops gunicorn right there with pylon_idv.E00x and the
 
 Environment: PYLON_IDENTITY_SECRET (required), PYLON_APP_ID (default demo-app-id),
 DEMO_MODE "data" (default; Pylon's documented CSP) or "inline" (a CSP nonce per request).
+Tests only: PYLON_DEMO_CORPUS, a folder of hostile pages (tests/vectors/hostile), adds
+/corpus/<name>?user=<demo user>: that page with @@PYLON@@ replaced by {{ pylon_chat() }}'s
+output, every other byte as in the file, with no CSP header (the page's own inline scripts
+must run); tests/integration/hostile.py checks them in Chromium.
 """
 import os
 import secrets
 
-from flask import Flask, g, redirect, render_template_string, session
+from flask import Flask, abort, g, redirect, render_template_string, request, session
+from werkzeug.utils import safe_join
 
 from pylon_idv.flask import PylonIDV
 
@@ -44,13 +49,13 @@ pylon = PylonIDV(app)             # reads PYLON_IDENTITY_SECRET now: loud at sta
 
 @pylon.email_loader
 def current_email():
-    user = USERS.get(session.get("user"))
+    user = USERS.get(g.get("corpus_user") or session.get("user"))
     return user[0] if user else None
 
 
 @pylon.fields_loader
 def chat_fields():
-    user = USERS.get(session.get("user"))
+    user = USERS.get(g.get("corpus_user") or session.get("user"))
     return {"name": user[1]} if user else {}
 
 
@@ -62,6 +67,8 @@ def csp_nonce():
 
 @app.after_request
 def content_security_policy(response):
+    if g.get("corpus_user") is not None:
+        return response                 # a corpus page: its own inline scripts must run
     if "csp_nonce" in g:
         policy = f"script-src 'nonce-{g.csp_nonce}' https://widget.usepylon.com"
     else:
@@ -87,3 +94,19 @@ def login(name):
 def logout():
     session.clear()
     return redirect("/")
+
+
+CORPUS = os.environ.get("PYLON_DEMO_CORPUS")
+if CORPUS:
+    @app.get("/corpus/<name>")
+    def corpus_page(name):
+        """Tests only: a hostile page with the drop-in's output where its template puts it."""
+        path = safe_join(CORPUS, name + ".html")
+        if path is None or not os.path.isfile(path):
+            abort(404)
+        g.corpus_user = request.args.get("user", "")        # "": a visitor
+        with open(path, "rb") as f:
+            page = f.read()
+        snippet = app.jinja_env.globals["pylon_chat"]()
+        return (page.replace(b"@@PYLON@@", str(snippet).encode()),
+                {"Content-Type": "text/html; charset=utf-8", "Cache-Control": "private, no-store"})

@@ -82,6 +82,14 @@ class Browser:
         """Open url in a new tab, wait for the load event, return the expression's value.
         before: a script run in every new document ahead of the page's own (DevTools'
         Page.addScriptToEvaluateOnNewDocument: not subject to the page's CSP)."""
+        return self.visit(url, expression, timeout, before)["value"]
+
+    def visit(self, url, expression, timeout=20, before=None):
+        """As evaluate, and what the page did on the way, as a dict:
+        value      the expression's value
+        requests   the URL of every request the tab sent (Network.requestWillBeSent)
+        console    [(type, text, url of the calling script), ...] for console.* calls
+        exceptions [text, ...] for uncaught exceptions (Runtime.exceptionThrown)"""
         target = self._json("/json/new?about:blank", method="PUT")
         ws = websocket.create_connection(target["webSocketDebuggerUrl"], timeout=timeout)
         try:
@@ -100,6 +108,8 @@ class Browser:
 
             events = []
             call("Page.enable")
+            call("Network.enable")
+            call("Runtime.enable")
             if before:
                 call("Page.addScriptToEvaluateOnNewDocument", source=before)
             call("Page.navigate", url=url)
@@ -111,7 +121,22 @@ class Browser:
             res = call("Runtime.evaluate", expression=expression, returnByValue=True)
             if "exceptionDetails" in res:
                 raise RuntimeError("evaluate failed: %s" % res["exceptionDetails"])
-            return res["result"].get("value")
+            out = {"value": res["result"].get("value"), "requests": [], "console": [],
+                   "exceptions": []}
+            for e in events:
+                m, p = e.get("method"), e.get("params", {})
+                if m == "Network.requestWillBeSent":
+                    out["requests"].append(p["request"]["url"])
+                elif m == "Runtime.consoleAPICalled":
+                    frames = (p.get("stackTrace") or {}).get("callFrames") or [{}]
+                    text = " ".join(str(a.get("value", a.get("description", "")))
+                                    for a in p.get("args", []))
+                    out["console"].append((p.get("type"), text, frames[0].get("url", "")))
+                elif m == "Runtime.exceptionThrown":
+                    d = p.get("exceptionDetails", {})
+                    out["exceptions"].append((d.get("exception") or {}).get("description")
+                                             or d.get("text", "exception"))
+            return out
         finally:
             ws.close()
             try:

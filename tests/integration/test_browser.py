@@ -6,6 +6,9 @@ window.pylon.chat_settings back from the live page.
     test_browser.py flask PYTHON          start examples/flask/app.py with PYTHON (a venv with
                                           pylon_idv), check its pages with normal, hostile and
                                           anonymous users, and the CSP controls
+                                          then the hostile-page corpus (hostile.py) through
+                                          the Flask extension example, in both modes
+    test_browser.py hostile PYTHON        only the corpus
     test_browser.py pages BASE APP_ID EMAIL NAME
                                           check the three pages of a live server (the nginx
                                           test calls this); EMAIL "-" for a visitor
@@ -26,6 +29,7 @@ nonce page whose header holds another nonce. Servers listen on 127.0.0.1 only, s
 """
 import hashlib
 import hmac
+import html
 import http.server
 import json
 import os
@@ -36,6 +40,7 @@ import time
 import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import hostile  # noqa: E402
 from browser import Browser, free_port  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -227,11 +232,257 @@ def flask(python):
                 check(secret.encode() not in err, "flask user %d: no secret in the log" % i)
 
 
+# The Flask extension example (examples/flask/extension.py: PylonIDV and {{ pylon_chat() }}),
+# its test-only /corpus/<name> route, and the demo user with the hostile name.
+CORPUS_USER = ("jorg", "jörg+chat@exämple.com",
+               "Jörg </script><script>window.__pwned=1</script>")
+START_EXTENSION = ("import sys; sys.path.insert(0, sys.argv[1]); from extension import app; "
+                   "app.run(host='127.0.0.1', port=int(sys.argv[2]), debug=False, "
+                   "use_reloader=False)")
+
+
+def stop(proc):
+    proc.terminate()
+    try:
+        return proc.communicate(timeout=10)[1]
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        return proc.communicate()[1]
+
+
+def flask_corpus(python, browser):
+    """Every page of tests/vectors/hostile rendered by the Flask drop-in, in both modes."""
+    pages = hostile.load()
+    app_id = "flask-corpus_1"
+    user, email, name = CORPUS_USER
+    want = {"app_id": app_id, "email": email, "email_hash": expected_hash(email), "name": name}
+    for mode in hostile.MODES:
+        port = free_port()
+        env = dict(os.environ, DEMO_MODE=mode, PYLON_APP_ID=app_id,
+                   PYLON_DEMO_CORPUS=hostile.CORPUS)
+        proc = subprocess.Popen([python, "-c", START_EXTENSION,
+                                 os.path.join(ROOT, "examples", "flask"), str(port)], env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = "http://127.0.0.1:%d" % port
+        passed = 0
+        try:
+            wait_http(base + "/", proc)
+            for page in pages:
+                url = "%s/corpus/%s?user=%s" % (base, page.name, user)
+                with urllib.request.urlopen(url, timeout=10) as r:
+                    served = r.read()
+                    csp = r.headers.get("Content-Security-Policy")
+                problems = hostile.check(browser, url, page, mode, want, served=served,
+                                         secrets=(want["email_hash"], email))
+                if csp is not None:
+                    problems.append("a CSP header on a corpus page: %s" % csp)
+                if page.expect(mode) != "none":
+                    # the bytes around the drop-in's output are the page's own
+                    head, tail = page.html.split(hostile.TOKEN)
+                    if not (served.startswith(head) and served.endswith(tail)):
+                        problems.append("the page around the snippet is not byte-identical")
+                check(not problems, "flask %s %s (%s): %s" % (
+                    mode, page.name, page.expect(mode), "; ".join(problems) or "as expected"))
+                passed += not problems
+        finally:
+            err = stop(proc)
+        secret = os.environ["PYLON_IDENTITY_SECRET"].strip()
+        check(secret.encode() not in err, "flask corpus %s: no secret in the log" % mode)
+        print("flask corpus, %s mode: %d of %d pages as expected" % (mode, passed, len(pages)))
+    naive_control(browser, pages, want)
+
+
+class _Pages(http.server.BaseHTTPRequestHandler):
+    pages = {}
+
+    def do_GET(self):
+        body = self.pages.get(self.path)
+        self.send_response(200 if body is not None else 404)
+        self.send_header("Content-Type", "text/html; charset=utf-8")
+        self.end_headers()
+        self.wfile.write(body or b"")
+
+    def log_message(self, *a):
+        pass
+
+
+def naive_control(browser, pages, want):
+    """The corpus catches what it is for: with the forms as they were before issue 18, the
+    checks must report problems on the pages where those forms went wrong."""
+    by_name = {p.name: p for p in pages}
+    served = {"/%s/%s" % (mode, name): by_name[name].render(hostile.naive_snippet(mode, want))
+              for mode, name in hostile.NAIVE_FAILS}
+    port = free_port()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), type("H", (_Pages,),
+                                                                    {"pages": served}))
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        for mode, name in hostile.NAIVE_FAILS:
+            problems = hostile.check(browser, "http://127.0.0.1:%d/%s/%s" % (port, mode, name),
+                                     by_name[name], mode, want,
+                                     secrets=(want["email_hash"], want["email"]))
+            check(problems, "control: the pre-issue-18 %s forms fail on %s (%s)"
+                  % (mode, name, "; ".join(problems)[:160] or "NOT CAUGHT"))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
+# ---------------------------------------------------------------- the page forms, one by one
+# pylon-chat.js as shipped, and the inline forms as the core prints them (the golden bytes of
+# tests/vectors/page.tsv, the same in C, Python and Lua), each in a small page: what they
+# refuse, and what of the page's own window.pylon / window.Pylon they keep.
+JS_FILE = os.path.join(ROOT, "bindings", "python", "pylon_idv", "static", "pylon-chat.js")
+JS_APP = "app-js_1"
+JS_SETTINGS = '{"app_id":"%s","name":"J\\u003c/script\\u003e"}' % JS_APP
+
+
+def golden(name, kind):
+    with open(os.path.join(ROOT, "tests", "vectors", "page.tsv"), encoding="utf-8") as f:
+        for line in f:
+            row = line.rstrip("\n").split("\t")
+            if not line.startswith("#") and row[0] == name and row[1] == kind:
+                return bytes.fromhex(row[6]).decode("utf-8")
+    raise KeyError((name, kind))
+
+
+def data_el(text, attrs='type="application/json" id="pylon-chat-settings"', tag="script"):
+    return "<%s %s>%s</%s>" % (tag, attrs, text, tag)
+
+
+JS_TAG = '<script src="/pylon-chat.js"></script>'
+PROBE = """JSON.stringify({
+  s: window.pylon && window.pylon.chat_settings,
+  keep: window.pylon && window.pylon.keep,
+  proto: window.pylon ? Object.getPrototypeOf(window.pylon) === null ? 'null' : 'object' : '',
+  q: window.Pylon && window.Pylon.q ? window.Pylon.q.length : -1,
+  mine: !!(window.Pylon && window.Pylon.mine),
+  widgets: Array.prototype.map.call(document.querySelectorAll('script[src^="%s"]'),
+                                    function (e) { return [e.src, e.nonce || '']; })
+})""" % WIDGET
+
+
+def script_cases():
+    """(name, body html, want, extra): want is the expected chat_settings, or "refused" (one
+    warning from pylon-chat.js, nothing loaded); extra: more of the probe's values."""
+    ok = json.loads(JS_SETTINGS)
+    plain = golden("plain", "script") + golden("widget", "widget")
+    plain_want = json.loads(golden("plain", "json"))
+    pre_plain = "<script>window.pylon = {keep: 1};</script>"
+    pre_null = "<script>window.pylon = Object.create(null); window.pylon.keep = 2;</script>"
+    pre_queue = ("<script>var P = function () { P.q.push(arguments); }; P.q = [['boot']];"
+                 "P.mine = true; window.Pylon = P;</script>")
+    R = "refused"
+    return [
+        ("js: no element", JS_TAG, R, {}),
+        ("js: invalid JSON", data_el('{"app_id":') + JS_TAG, R, {}),
+        ("js: a bad app_id", data_el('{"app_id":"../evil"}') + JS_TAG, R, {}),
+        ("js: a JSON array", data_el('[{"app_id":"a"}]') + JS_TAG, R, {}),
+        ("js: JSON null", data_el("null") + JS_TAG, R, {}),
+        ("js: a script of another type",
+         data_el(JS_SETTINGS, 'type="application/ld+json" id="pylon-chat-settings"') + JS_TAG,
+         R, {}),
+        ("js: a <div> alone", data_el(JS_SETTINGS, 'id="pylon-chat-settings"', "div") + JS_TAG,
+         R, {}),
+        ("js: the element twice", data_el(JS_SETTINGS) * 2 + JS_TAG, R, {}),
+        ("js: an SVG <script> with the id",
+         '<svg><script type="application/json" id="pylon-chat-settings">%s</script></svg>'
+         % JS_SETTINGS + JS_TAG, R, {}),
+        ("js: before the element (waits for the parse)",
+         JS_TAG + "<p>text</p>" + data_el(JS_SETTINGS), ok, {}),
+        ("js: defer, before the element",
+         JS_TAG.replace("></", " defer></") + data_el(JS_SETTINGS), ok, {}),
+        ("js: keeps the page's plain window.pylon", pre_plain + data_el(JS_SETTINGS) + JS_TAG,
+         ok, {"keep": 1, "proto": "object"}),
+        ("js: keeps a null-prototype window.pylon", pre_null + data_el(JS_SETTINGS) + JS_TAG,
+         ok, {"keep": 2, "proto": "null"}),
+        ("js: keeps the page's Pylon queue", pre_queue + data_el(JS_SETTINGS) + JS_TAG,
+         ok, {"q": 1, "mine": True}),
+        ("js: the nonce goes to the widget", data_el(JS_SETTINGS) +
+         JS_TAG.replace("<script", '<script nonce="n0nce"'), ok, {"nonce": "n0nce"}),
+        ("js: loaded twice, one widget", data_el(JS_SETTINGS) + JS_TAG * 2, ok, {}),
+        ("inline: keeps the page's plain window.pylon", pre_plain + plain, plain_want,
+         {"keep": 1, "proto": "object"}),
+        ("inline: keeps a null-prototype window.pylon", pre_null + plain, plain_want,
+         {"keep": 2, "proto": "null"}),
+        ("inline: keeps the page's Pylon queue", pre_queue + plain, plain_want,
+         {"q": 1, "mine": True}),
+        ("inline: the nonce goes to the widget",
+         golden("plain", "script") + golden("widget-nonce", "widget"), plain_want,
+         {"nonce": "abc+/=_-XYZ"}),
+        ("inline: the loader twice, one widget", plain + golden("widget", "widget"),
+         plain_want, {}),
+    ]
+
+
+def check_scripts(browser):
+    """Each case of script_cases() in its own page, pylon-chat.js served beside it."""
+    with open(JS_FILE, "rb") as f:
+        js = f.read()
+    cases = script_cases()
+    pages = {}
+    for i, (name, body, _, _) in enumerate(cases):
+        pages["/%d" % i] = ("<!doctype html><html><head><meta charset=utf-8></head><body>"
+                            "<h1>%s</h1>%s</body></html>" % (html.escape(name), body)).encode()
+
+    class H(_Pages):
+        def do_GET(self):
+            if self.path != "/pylon-chat.js":
+                return super().do_GET()
+            self.send_response(200)
+            self.send_header("Content-Type", "text/javascript")
+            self.end_headers()
+            self.wfile.write(js)
+
+    H.pages = pages
+    port = free_port()
+    srv = http.server.ThreadingHTTPServer(("127.0.0.1", port), H)
+    srv.daemon_threads = True
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        for i, (name, _, want, extra) in enumerate(cases):
+            got = browser.visit("http://127.0.0.1:%d/%d" % (port, i), PROBE)
+            v = json.loads(got["value"])
+            warns = [c for c in got["console"] if c[0] == "warning"]
+            problems = ["exceptions %s" % got["exceptions"]] if got["exceptions"] else []
+            if want == "refused":
+                if v.get("s") is not None or v["widgets"]:
+                    problems.append("loaded: %r %r" % (v.get("s"), v["widgets"]))
+                if len(warns) != 1 or not warns[0][1].startswith("pylon-chat.js: "):
+                    problems.append("warnings %r" % warns)
+            else:
+                if v.get("s") != want:
+                    problems.append("settings %r" % v.get("s"))
+                if [w[0] for w in v["widgets"]] != [WIDGET + want["app_id"]]:
+                    problems.append("widgets %r" % v["widgets"])
+                if warns:
+                    problems.append("warnings %r" % warns)
+                for k, x in extra.items():
+                    have = (v["widgets"][0][1] if v["widgets"] else None) if k == "nonce" \
+                        else v.get(k)
+                    if have != x:
+                        problems.append("%s = %r, want %r" % (k, have, x))
+            check(not problems, "%s (%s): %s" % (name, "refused" if want == "refused"
+                                                 else "settings",
+                                                 "; ".join(problems) or "as expected"))
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def main():
     import faulthandler
     faulthandler.dump_traceback_later(240, exit=True)     # bounded: a stack, never a hang
     if len(sys.argv) >= 3 and sys.argv[1] == "flask":
         flask(sys.argv[2])
+        with Browser() as browser:
+            check_scripts(browser)
+            flask_corpus(sys.argv[2], browser)
+    elif len(sys.argv) >= 3 and sys.argv[1] == "hostile":
+        with Browser() as browser:
+            check_scripts(browser)
+            flask_corpus(sys.argv[2], browser)
     elif len(sys.argv) == 6 and sys.argv[1] == "pages":
         base, app_id, email, name = sys.argv[2:6]
         email = None if email == "-" else email

@@ -203,8 +203,9 @@ if env[b"PAGE_MODE"] == b"/":
     head = b'<script type="application/json" id="pylon-chat-settings">'
     tail = b"</script>"
 else:
-    head = b"<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
-    tail = b";</script>"
+    head = (b'<script>(function(w,O){var p=w.pylon,q=p&&typeof p=="object"?O.getPrototypeOf(p):1;'
+            b'if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=')
+    tail = b"})(window,Object);</script>"
 low = page.lower()
 problems = []
 # two scripts: the settings and the loader (pylon-chat.js, or widget_script)

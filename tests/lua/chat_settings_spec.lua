@@ -8,8 +8,9 @@ local idv = H.idv
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 local EMAIL = "jane@example.com"
 local HASH = "386c49f4b2c6be922a05a7be7d380e49fba9a38cdb79d5378defc663716f3e6e"
-local HEAD = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
-local TAIL = ";</script>"
+local HEAD = "<script>(function(w,O){var p=w.pylon,q=p&&typeof p==\"object\"?O.getPrototypeOf(p):1;"
+  .. "if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings="
+local TAIL = "})(window,Object);</script>"
 local FFFD = "\239\191\189"
 
 -- ---------------------------------------------------------------- a strict JSON decoder
@@ -403,7 +404,8 @@ describe("idv.widget_script", function()
     local s = idv.widget_script("app-0123")
     assert.are.equal("<script>", s:sub(1, 8))
     assert.is_truthy(s:find('s.src="' .. URL .. 'app-0123"', 1, true))
-    assert.is_truthy(s:find("w.Pylon=P", 1, true))
+    assert.is_truthy(s:find("if(!(P instanceof Function)){", 1, true))
+    assert.is_truthy(s:find("w.Pylon=P}", 1, true))
     assert.are.equal("</script>", s:sub(-9))
     assert.are.equal(1, select(2, s:lower():gsub("</script", "")))
   end)

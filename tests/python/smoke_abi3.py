@@ -203,10 +203,12 @@ def _():
           "diagnose TypeError")
     name = "</script><script>alert(1)</script>\u2028<!--&"
     script = pylon_idv.chat_settings_script(e, pylon_idv.Signer(s), app_id="a", name=name, n=1)
-    head = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
-    check(script.startswith(head) and script.endswith(";</script>")
+    head = ("<script>(function(w,O){var p=w.pylon,q=p&&typeof p==\"object\"?O.getPrototypeOf(p)"
+            ":1;if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=")
+    tail = "})(window,Object);</script>"
+    check(script.startswith(head) and script.endswith(tail)
           and script.count("</script") == 1, "script shape")
-    obj = json.loads(script[len(head):-len(";</script>")])
+    obj = json.loads(script[len(head):-len(tail)])
     check(obj == {"app_id": "a", "email": e, "email_hash": h, "name": name, "n": 1},
           "script round trip")
     check(list(obj) == ["app_id", "email", "email_hash", "n", "name"], "sorted keys")

@@ -20,8 +20,9 @@ SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 SIGNER = pylon_idv.Signer(SECRET)
 EMAIL = "jane@example.com"
 APP = "app-0123"
-HEAD = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
-TAIL = ";</script>"
+HEAD = ("<script>(function(w,O){var p=w.pylon,q=p&&typeof p==\"object\"?O.getPrototypeOf(p):1;"
+        "if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=")
+TAIL = "})(window,Object);</script>"
 
 HOSTILE = [
     "</script><script>alert(1)</script>",
@@ -96,8 +97,8 @@ def test_script_exact_shape():
     assert s == (HEAD + '{"app_id":"app-0123","email":"jane@example.com","email_hash":"'
                  + ref(EMAIL) + '","f":0.5,"n":1,"name":"Jane Doe","no":false,"ok":true}'
                  + TAIL)
-    assert s.startswith("<script>window.pylon = window.pylon || {};"
-                        "window.pylon.chat_settings = {")
+    assert s.startswith("<script>(function(w,O){var p=w.pylon,") and s.endswith(
+        ',"ok":true}})(window,Object);</script>')
 
 
 def test_key_order_is_deterministic():

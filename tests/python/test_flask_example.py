@@ -25,7 +25,8 @@ import pylon_idv  # noqa: E402
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
 APP_PY = os.path.join(REPO, "examples", "flask", "app.py")
 SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
-HEAD = "<script>window.pylon = window.pylon || {};window.pylon.chat_settings = "
+HEAD = ("<script>(function(w,O){var p=w.pylon,q=p&&typeof p==\"object\"?O.getPrototypeOf(p):1;"
+        "if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=")
 
 USERS = [
     ("jane@example.com", "Jane Doe"),
@@ -69,7 +70,7 @@ def settings_of(html, mode="/"):
     else:
         head = HEAD if mode == "/inline" else HEAD.replace("<script>", '<script nonce="%s">'
                                                            % nonce.group(1))
-        m = re.search(re.escape(head) + r"(.*?);</script>", html, re.S)
+        m = re.search(re.escape(head) + r"(.*?)\}\)\(window,Object\);</script>", html, re.S)
         assert m, html
         body = m.group(1)
         assert html.count(WIDGET) == 1
@@ -208,3 +209,56 @@ def test_refuses_to_start_without_a_secret():
     p = subprocess.run([sys.executable, APP_PY, "--port", str(_free_port())], env=env,
                        capture_output=True, timeout=30)
     assert p.returncode == 2 and b"PYLON_IDENTITY_SECRET is not set" in p.stderr
+
+
+# ------------------------------------------- extension.py's test-only corpus route (hostile.py)
+
+EXT_PY = os.path.join(REPO, "examples", "flask", "extension.py")
+
+
+def _extension(monkeypatch, corpus, mode="data"):
+    monkeypatch.setenv("PYLON_IDENTITY_SECRET", SECRET)
+    monkeypatch.setenv("DEMO_MODE", mode)
+    monkeypatch.setenv("PYLON_APP_ID", "corpus-app")
+    if corpus is None:
+        monkeypatch.delenv("PYLON_DEMO_CORPUS", raising=False)
+    else:
+        monkeypatch.setenv("PYLON_DEMO_CORPUS", str(corpus))
+    spec = importlib.util.spec_from_file_location("pylon_flask_extension_example", EXT_PY)
+    mod = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(mod)
+    return mod.app.test_client()
+
+
+PAGE_BYTES = b"<!doctype html>\r\n<p>\xc3\xa9 caf\xc3\xa9</p>\n@@PYLON@@</body>\n</html>"
+
+
+@pytest.mark.parametrize("mode", ["data", "inline"])
+def test_corpus_route_puts_the_drop_in_at_the_token_and_keeps_every_other_byte(
+        monkeypatch, tmp_path, mode):
+    (tmp_path / "p.html").write_bytes(PAGE_BYTES)
+    (tmp_path / "none.html").write_bytes(b"<p>no token</p></body>")
+    client = _extension(monkeypatch, tmp_path, mode)
+    r = client.get("/corpus/p?user=jane")
+    head, tail = PAGE_BYTES.split(b"@@PYLON@@")
+    assert r.status_code == 200 and r.data.startswith(head) and r.data.endswith(tail)
+    snippet = r.data[len(head):len(r.data) - len(tail)].decode()
+    assert ref("jane@example.com") in snippet and '"name":"Jane Doe"' in snippet
+    if mode == "data":
+        assert snippet.startswith(DATA) and snippet.endswith(
+            '<script src="/_pylon_idv/pylon-chat.js"></script>')
+    else:
+        assert snippet.count("<script nonce=") == 2 and WIDGET + "corpus-app" in snippet
+    assert "Content-Security-Policy" not in r.headers     # the page's own scripts must run
+    visitor = client.get("/corpus/p").data.decode()
+    assert '{"app_id":"corpus-app"}' in visitor and "email" not in visitor
+    assert client.get("/corpus/none").data == b"<p>no token</p></body>"
+    for bad in ("/corpus/..%2Fp", "/corpus/missing", "/corpus/%2Fetc%2Fpasswd"):
+        assert client.get(bad).status_code == 404, bad
+
+
+def test_corpus_route_exists_only_when_asked_for(monkeypatch, tmp_path):
+    (tmp_path / "p.html").write_bytes(PAGE_BYTES)
+    client = _extension(monkeypatch, None)
+    assert client.get("/corpus/p?user=jane").status_code == 404
+    assert client.get("/").headers["Content-Security-Policy"].startswith("script-src 'self'")

@@ -113,7 +113,8 @@ def round_(i):
     # chat settings, the escaper, and their errors
     s = pylon_idv.chat_settings_script(e, SIGNER, app_id="app", name=HOSTILE, n=i, f=0.5,
                                        ok=True, skip=None)
-    check(s.endswith("};</script>") and s.count("</script") == 1 and h in s, "script")
+    check(s.endswith("}})(window,Object);</script>") and s.count("</script") == 1 and h in s,
+          "script")
     check(pylon_idv.chat_settings(e, SECRET, app_id="app", name="x")["email_hash"] == h,
           "chat_settings")
     check(pylon_idv._pylon_idv._json_script_string(b"<\xff" * 300) .count("\\ufffd") == 300,

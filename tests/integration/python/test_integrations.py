@@ -200,7 +200,7 @@ def test_django_inline_mode_uses_the_nonce():
     django_setup()
     with override_settings(PYLON_IDV_MODE="inline"):
         out = render_django(fake_request(FakeUser("j@x"), nonce="n0nce"))
-    assert out.count('<script nonce="n0nce">') == 2 and "window.pylon.chat_settings" in out
+    assert out.count('<script nonce="n0nce">') == 2 and "p.chat_settings={" in out
     assert ref("j@x") in out and "widget.usepylon.com/widget/dj-app" in out
 
 

@@ -99,21 +99,31 @@ def settings_json(email, app_id, fields):
     return "{" + ",".join(parts) + "}"
 
 
+# The inline forms (DESIGN.md "The page", hardened by issue 18): window.pylon is written into
+# only when it is a plain object (prototype Object.prototype, or null but not a cross-origin
+# window), window.Pylon is kept only when it is a function, document is read through
+# Document.prototype; anything a named element can make of them is replaced.
+SCRIPT_HEAD = ('(function(w,O){var p=w.pylon,q=p&&typeof p=="object"?O.getPrototypeOf(p):1;'
+               'if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=')
+SCRIPT_TAIL = "})(window,Object);"
+LOADER_HEAD = ('(function(w,d,O){var P=w.Pylon,D=Document.prototype,s,c,'
+               'G=function(n){return O.getOwnPropertyDescriptor(D,n).get.call(d)};'
+               'if(!(P instanceof Function)){P=function(){P.e(arguments)};'
+               'P.q=[];P.e=function(a){P.q.push(a)};w.Pylon=P}if(P.loading)return;P.loading=1;'
+               's=D.createElement.call(d,"script");c=G("currentScript");s.async=true;s.src="')
+LOADER_TAIL = ('";if(c&&c.nonce)s.nonce=c.nonce;'
+               '(G("head")||G("documentElement")).appendChild(s)})(window,document,Object);')
+
+
 def render(kind, email, app_id, nonce, fields):
     attr = ' nonce="%s"' % nonce if nonce is not None else ""
     if kind == "widget":
-        return ("<script" + attr + '>(function(w,d){var P=w.Pylon;if(!P){P=function(){'
-                "P.e(arguments)};P.q=[];P.e=function(a){P.q.push(a)};w.Pylon=P}"
-                "if(P.loading)return;P.loading=1;"
-                'var s=d.createElement("script"),c=d.currentScript;s.async=true;s.src="'
-                + WIDGET + app_id + '";if(c&&c.nonce)s.nonce=c.nonce;'
-                "(d.head||d.documentElement).appendChild(s)})(window,document);</script>")
+        return "<script" + attr + ">" + LOADER_HEAD + WIDGET + app_id + LOADER_TAIL + "</script>"
     body = settings_json(email, app_id, fields)
     if kind == "json":
         return body
     if kind == "script":
-        return ("<script" + attr + ">window.pylon = window.pylon || {};"
-                "window.pylon.chat_settings = " + body + ";</script>")
+        return "<script" + attr + ">" + SCRIPT_HEAD + body + SCRIPT_TAIL + "</script>"
     return '<script type="application/json" id="pylon-chat-settings">' + body + "</script>"
 
 
