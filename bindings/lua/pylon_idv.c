@@ -626,7 +626,8 @@ static int l_chat_settings_json(lua_State *L)
 }
 
 /* idv.chat_settings_script(email, secret_or_signer, fields [, {nonce = N}])
- * -> "<script [nonce="N"]>window.pylon = ...;</script>" | nil, err */
+ * -> "<script [nonce="N"]>(function(w,O){...p.chat_settings={...}})(window,Object);</script>"
+ *    | nil, err */
 static int l_chat_settings_script(lua_State *L)
 {
     return page_call(L, PYLON_IDV_PAGE_SCRIPT);

@@ -428,6 +428,16 @@ size_t pylon_idv_page_render(char *out, const pylon_idv_page *p, int kind)
 #define W_BODY_TAIL "\";if(c&&c.nonce)s.nonce=c.nonce;" \
     "(G(\"head\")||G(\"documentElement\")).appendChild(s)})(window,document,Object);</script>"
 
+/* PYLON_IDV_PAGE_FIXED_SIZE (public: a binding may bound its output with it before it
+ * collects the fields) holds every form's fixed text, with room for the JSON keys and the
+ * hash (about 100 bytes): checked at compile time. */
+typedef char pi_fixed_text_fits[
+    (LIT(S_SCRIPT_OPEN S_NONCE_OPEN "\"" S_SCRIPT_HEAD S_SCRIPT_TAIL) + 128
+         < PYLON_IDV_PAGE_FIXED_SIZE
+     && LIT(S_SCRIPT_OPEN S_NONCE_OPEN "\"" W_BODY_HEAD W_BODY_TAIL) + 128
+         < PYLON_IDV_PAGE_FIXED_SIZE
+     && LIT(S_DATA_HEAD S_DATA_TAIL) + 128 < PYLON_IDV_PAGE_FIXED_SIZE) ? 1 : -1];
+
 size_t pylon_idv_widget_size(size_t app_id_len, size_t nonce_len)
 {
     size_t total = 1;
