@@ -1,10 +1,13 @@
-/* check.h -- the C tests' few helpers: checks that count, vector files, hex. */
+/* check.h -- the C tests' few helpers: checks that count, the HMAC oracle, vector files, hex. */
 #ifndef PYLON_IDV_TEST_CHECK_H
 #define PYLON_IDV_TEST_CHECK_H
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #if defined(__GNUC__)
 #  define CHECK_UNUSED __attribute__((unused))   /* not every test uses every helper */
@@ -28,6 +31,20 @@ CHECK_UNUSED static int match_idx(const pylon_idv_signer *s, const char *e, size
     size_t which = 99;
     if (pylon_idv_signer_match(s, e, en, h, hn, &which) != 1) return which == 0 ? -1 : -2;
     return (int)which;
+}
+
+/* The oracle: OpenSSL's one-shot HMAC(), as 64 lowercase hex digits and a NUL. */
+CHECK_UNUSED static void oracle(char out[65], const void *key, size_t klen, const void *msg,
+                                size_t mlen)
+{
+    unsigned char tag[32], z = 0;
+    unsigned int n = 0;
+    static const char *hx = "0123456789abcdef";
+    int i;
+    HMAC(EVP_sha256(), klen ? key : &z, (int)klen, mlen ? (const unsigned char *)msg : &z,
+         mlen, tag, &n);
+    for (i = 0; i < 32; i++) { out[2 * i] = hx[tag[i] >> 4]; out[2 * i + 1] = hx[tag[i] & 15]; }
+    out[64] = '\0';
 }
 
 CHECK_UNUSED static int check_report(const char *name)

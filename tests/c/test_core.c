@@ -16,19 +16,6 @@ static const char *vectors_dir;
 
 static void to_upper(char *s) { for (; *s; s++) *s = (char)toupper((unsigned char)*s); }
 
-/* Our oracle: OpenSSL's one-shot HMAC(). */
-static void oracle(char out[65], const void *key, size_t klen, const void *msg, size_t mlen)
-{
-    unsigned char tag[32], z = 0;
-    unsigned int n = 0;
-    static const char *hx = "0123456789abcdef";
-    int i;
-    HMAC(EVP_sha256(), klen ? key : &z, (int)klen, mlen ? (const unsigned char *)msg : &z,
-         mlen, tag, &n);
-    for (i = 0; i < 32; i++) { out[2 * i] = hx[tag[i] >> 4]; out[2 * i + 1] = hx[tag[i] & 15]; }
-    out[64] = '\0';
-}
-
 /* ------------------------------------------------------------- public vectors */
 static int n_sign, n_reject;
 
