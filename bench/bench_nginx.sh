@@ -25,6 +25,7 @@
 #
 #   BUILD=build    where the LuaJIT module is built (BUILD/bench-nginx)
 #   WRK=/usr/bin/wrk, NGINX=nginx
+#   LUA_SRC=bindings/lua   the folder holding pylon_idv/openresty.lua (another checkout's, say)
 #   KEEP=1         keep the temp dir (configs, logs) after a failure
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -38,6 +39,7 @@ wrk=${WRK:-/usr/bin/wrk}
 nginx=${NGINX:-nginx}
 luajit_inc=${LUAJIT_INC:-/usr/include/luajit-2.1}
 chat_js=$root/bindings/python/pylon_idv/static/pylon-chat.js
+lua_src=${LUA_SRC:-$root/bindings/lua}
 
 why() { exec "$root/scripts/why-missing.sh" bench_nginx "$@"; }
 command -v "$nginx" >/dev/null || why nginx nginx-light
@@ -222,7 +224,7 @@ http {
     access_log off;
     client_body_temp_path temp/f-body; proxy_temp_path temp/f-proxy; fastcgi_temp_path temp/f-fastcgi;
     uwsgi_temp_path temp/f-uwsgi; scgi_temp_path temp/f-scgi;
-    lua_package_path '$root/bindings/lua/?.lua;;';
+    lua_package_path '$lua_src/?.lua;;';
     lua_package_cpath '$cpath_dir/?.so;;';
     init_by_lua_block {
         require("pylon_idv.openresty").configure { app_id = "$app_id", script_file = "$chat_js" }
@@ -341,6 +343,7 @@ if [ -z "$quick" ]; then
   for p in $pages; do for f in $fronts; do run_wrk "$f" "$p" 1 >/dev/null; done; done
 fi
 : > "$tmp/results"
+load_at_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 for r in $(seq "$rounds"); do
   for p in $pages; do
     for f in $fronts; do
@@ -354,9 +357,9 @@ if grep -E '\[(error|alert|crit|emerg)\]' "$tmp"/logs/*.log >&2; then die "error
 cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo "?")
 nginx_v=$("$nginx" -v 2>&1 | sed 's/^nginx version: //')
-lua_v=$(dpkg-query -W -f '${Version}' libnginx-mod-http-lua 2>/dev/null || echo "?")
-wrk_v=$("$wrk" --version 2>&1 | head -n 1 | awk '{print $2}' || true)
-THREADS=$threads CONNS=$conns CPU="$cpu, $ncpu CPUs" NGINX_V=$nginx_v LUA_V=$lua_v WRK_V=$wrk_v \
+lua_v=$(dpkg-query -W -f '${Version}' libnginx-mod-http-lua 2>/dev/null | sed 's/^[0-9]*://; s/-[^-]*$//' || true)
+wrk_v=$("$wrk" --version 2>&1 | head -n 1 | awk '{print $2}' | sed 's|^debian/||' || true)
+THREADS=$threads CONNS=$conns CPU="$cpu, $ncpu CPUs, load $load_at_start when timing began" NGINX_V=$nginx_v LUA_V=$lua_v WRK_V=$wrk_v \
   python3 - "$tmp/results" "$rounds" <<'PY'
 import os, statistics, sys, time
 e = os.environ
