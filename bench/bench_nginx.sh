@@ -328,15 +328,29 @@ start front "http://127.0.0.1:$fport/plain/page50.html"
 for p in $pages; do check sub_filter "$p"; check pylon_idv "$p"; check plain "$p"; done
 insert_len=$(wc -c < "$tmp/insert-page30k.html")
 
-# ---- timing
-declare -A label=([page30k.html]="30 KB" [page50.html]="50 B")
-run_wrk() {  # FRONT PAGE SECONDS -> requests/s on stdout
-  local out rps
+# ---- timing: requests/s from wrk, and the CPU time the front's workers spent per request
+# (utime + stime from /proc, so a second figure that the machine's other load disturbs less)
+workers=$(ps -o pid= --ppid "$(cat "$tmp/logs/front.pid")" | tr -s ' \n' ' ')
+[ "$(wc -w <<<"$workers")" = 2 ] || die "the front has workers [$workers], not 2"
+hz=$(getconf CLK_TCK)
+cpu_ticks() {  # utime + stime of the front's workers, in clock ticks
+  local p t=0
+  for p in $workers; do
+    [ -r "/proc/$p/stat" ] || die "front worker $p is gone"
+    t=$((t + $(awk '{ print $14 + $15 }' "/proc/$p/stat")))
+  done
+  echo "$t"
+}
+run_wrk() {  # FRONT PAGE SECONDS -> "requests/s  CPU microseconds per request" on stdout
+  local out rps n t0 t1
+  t0=$(cpu_ticks)
   out=$("$wrk" -t"$threads" -c"$conns" -d"$3s" "http://127.0.0.1:$fport/$1/$2" 2>&1) || die "wrk failed: $out"
+  t1=$(cpu_ticks)
   if grep -q -e "Non-2xx" -e "Socket errors" <<<"$out"; then die "wrk /$1/$2: $out"; fi
   rps=$(sed -n 's/^Requests\/sec: *//p' <<<"$out")
-  [ -n "$rps" ] || die "wrk /$1/$2: no Requests/sec in: $out"
-  echo "$rps"
+  n=$(sed -n 's/^ *\([0-9][0-9]*\) requests in .*/\1/p' <<<"$out")
+  [ -n "$rps" ] && [ -n "$n" ] && [ "$n" -gt 0 ] || die "wrk /$1/$2: no figures in: $out"
+  echo "$rps $(awk -v d=$((t1 - t0)) -v hz="$hz" -v n="$n" 'BEGIN { printf "%.2f", d * 1e6 / hz / n }')"
 }
 fronts="pylon_idv sub_filter plain"
 if [ -z "$quick" ]; then
@@ -347,10 +361,13 @@ load_at_start=$(cut -d' ' -f1 /proc/loadavg 2>/dev/null || echo "?")
 for r in $(seq "$rounds"); do
   for p in $pages; do
     for f in $fronts; do
-      printf '%s\t%s\t%s\t%s\n' "$p" "$f" "$r" "$(run_wrk "$f" "$p" "$secs")" >> "$tmp/results"
+      fig=$(run_wrk "$f" "$p" "$secs")
+      printf '%s\t%s\t%s\t%s\n' "$p" "$f" "$r" "${fig// /$'\t'}" >> "$tmp/results"
     done
   done
 done
+[ "$(ps -o pid= --ppid "$(cat "$tmp/logs/front.pid")" | tr -s ' \n' ' ')" = "$workers" ] \
+  || die "the front's workers changed during the run (one crashed?)"
 if grep -E '\[(error|alert|crit|emerg)\]' "$tmp"/logs/*.log >&2; then die "errors in the nginx logs (above)"; fi
 
 # ---- the table
@@ -364,39 +381,50 @@ THREADS=$threads CONNS=$conns CPU="$cpu, $ncpu CPUs, load $load_at_start when ti
 import os, statistics, sys, time
 e = os.environ
 rows = [l.rstrip("\n").split("\t") for l in open(sys.argv[1])]
-rounds = int(sys.argv[2])
+rounds = range(1, int(sys.argv[2]) + 1)
+pages = ("page30k.html", "page50.html")
+fronts = ("pylon_idv", "sub_filter", "plain")
 label = {"page30k.html": "30 KB page", "page50.html": "50-byte page"}
 name = {"pylon_idv": "pylon_idv.openresty", "sub_filter": "sub_filter", "plain": "plain proxy"}
-rps = {}
-for page, front, r, v in rows:
+rps, cpu = {}, {}
+for page, front, r, v, us in rows:
     rps.setdefault((page, front), {})[int(r)] = float(v)
-for key, per in rps.items():
-    assert sorted(per) == list(range(1, rounds + 1)), (key, per)
-def ratio(page, a, b):  # the median of each round's ratio
-    return statistics.median(rps[(page, a)][r] / rps[(page, b)][r] for r in range(1, rounds + 1))
+    cpu.setdefault((page, front), {})[int(r)] = float(us)
+for page in pages:
+    for front in fronts:
+        assert sorted(rps[(page, front)]) == list(rounds), (page, front, rps)
+med = statistics.median
+def ratio(page, a, b):  # requests/s of a over b's: the median of each round's ratio
+    return med(rps[(page, a)][r] / rps[(page, b)][r] for r in rounds)
+def cpu_ratio(page, a, b):  # the same in CPU per request: b's over a's (higher is cheaper)
+    return med(cpu[(page, b)][r] / max(cpu[(page, a)][r], 1e-9) for r in rounds)
 print("## nginx: pylon_idv.openresty vs sub_filter vs the plain proxy (2 workers, wrk -t%s -c%s)"
       % (e["THREADS"], e["CONNS"]))
 print()
 print("%s; %s; %s, lua-nginx-module %s (LuaJIT); wrk %s" % (
     time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), e["CPU"], e["NGINX_V"], e["LUA_V"], e["WRK_V"]))
 print()
-print("| page | front | requests/s (median) | each round | x sub_filter | x plain proxy |")
-print("|---|---|---:|---|---:|---:|")
-for page in ("page30k.html", "page50.html"):
-    for front in ("pylon_idv", "sub_filter", "plain"):
+print("| page | front | requests/s (median) | each round | x sub_filter | x plain proxy "
+      "| front CPU us/request (median) |")
+print("|---|---|---:|---|---:|---:|---:|")
+for page in pages:
+    for front in fronts:
         per = rps[(page, front)]
-        print("| %s | %s | %.0f | %s | %.2f | %.2f |" % (
-            label[page], name[front], statistics.median(per.values()),
-            " ".join("%.0f" % per[r] for r in sorted(per)),
-            ratio(page, front, "sub_filter"), ratio(page, front, "plain")))
+        print("| %s | %s | %.0f | %s | %.2f | %.2f | %.1f |" % (
+            label[page], name[front], med(per.values()), " ".join("%.0f" % per[r] for r in rounds),
+            ratio(page, front, "sub_filter"), ratio(page, front, "plain"),
+            med(cpu[(page, front)].values())))
 print()
-print("pylon_idv / sub_filter: %s (target: >= 0.90 on the 30 KB page)." % ", ".join(
-    "%.2f on the %s" % (ratio(p, "pylon_idv", "sub_filter"), label[p])
-    for p in ("page30k.html", "page50.html")))
+print("pylon_idv / sub_filter, requests/s: %s (target: >= 0.90 on the 30 KB page)." % ", ".join(
+    "%.2f on the %s" % (ratio(p, "pylon_idv", "sub_filter"), label[p]) for p in pages))
+print("The same in the front's CPU per request (sub_filter's / pylon_idv's): %s." % ", ".join(
+    "%.2f on the %s" % (cpu_ratio(p, "pylon_idv", "sub_filter"), label[p]) for p in pages))
 PY
 echo
 echo "Each row: wrk for ${secs} s, $rounds round(s)$([ -n "$quick" ] && echo " (--quick: no warm-up, figures rough)" || echo " after a 1 s warm-up"), the rows interleaved" \
      "in each round; ratios the median of each round's ratio. The fronts proxy a second nginx" \
      "(1 worker, static files) over keepalive connections; sub_filter inserts the same $insert_len bytes" \
      "as pylon_idv (its settings element and script tag), checked with curl before timing, as is" \
-     "pylon_idv's hash and the plain proxy's untouched body. All on 127.0.0.1."
+     "pylon_idv's hash and the plain proxy's untouched body. Front CPU: utime + stime of its two" \
+     "workers over the row, per request (a figure the machine's other load disturbs less than" \
+     "requests/s). All on 127.0.0.1."
