@@ -3,7 +3,8 @@
 # of nginx (2 workers) proxying a backend on 127.0.0.1 that serves static files, with three
 # front configurations, for two pages; a markdown table on stdout.
 #
-#   bench/bench_nginx.sh [--quick]     --quick: one round of ~1 s per row (CI proves it runs)
+#   bench/bench_nginx.sh [--quick]     --quick: one round of ~1 s per row, no warm-up (CI
+#                                      proves it runs: `make test-bench`)
 #
 # Fronts (one nginx, one location each, the same upstream with keepalive):
 #   pylon_idv   pylon_idv.openresty's header_filter + body_filter, a real (random) secret, the
@@ -20,7 +21,9 @@
 # the plain proxy byte-identical. Then wrk (Debian's /usr/bin/wrk, 2 threads, 32 connections):
 # a warm-up second per row, and three rounds (5 s a row, the six rows interleaved in each round
 # so drift hits every row alike); medians, and the ratio pylon_idv / sub_filter as the median
-# of each round's ratio. Any non-2xx answer, socket error or [error] in a log fails the run.
+# of each round's ratio. Beside requests/s, the CPU time (utime + stime) the front's two workers
+# spent per request in each row: a figure that other load on the machine disturbs less.
+# Any non-2xx answer, socket error, [error] in a log or worker that died fails the run.
 # Everything listens on 127.0.0.1 (free ports), lives in a temp dir, and is stopped on exit.
 #
 #   BUILD=build    where the LuaJIT module is built (BUILD/bench-nginx)
@@ -69,12 +72,14 @@ tmp=$(mktemp -d "${TMPDIR:-/tmp}/pylon_idv_bench_nginx.XXXXXX")
 chmod 755 "$tmp"                     # workers (nobody, when the master is root) read below it
 mkdir -p "$tmp/logs" "$tmp/temp" "$tmp/pages"
 stop() {  # NAME: stop that nginx (graceful, then kill), by the pid in its pid file
-  local f=$tmp/logs/$1.pid pid
+  local f=$tmp/logs/$1.pid pid kids
   [ -s "$f" ] || return 0
   pid=$(cat "$f")
+  kids=$(ps -o pid= --ppid "$pid" 2>/dev/null || true)
   kill -QUIT "$pid" 2>/dev/null || true
   for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  kill -KILL "$pid" 2>/dev/null || true
+  # shellcheck disable=SC2086   # the master, then any worker it left behind, by their ids
+  kill -KILL "$pid" $kids 2>/dev/null || true
   rm -f "$f"
 }
 cleanup() {
@@ -82,7 +87,7 @@ cleanup() {
   stop front; stop backend
   if [ $rc -ne 0 ]; then
     for l in "$tmp"/logs/*.log; do
-      [ -s "$l" ] && { echo "--- $l (tail)" >&2; tail -n 20 "$l" >&2; }
+      [ -s "$l" ] && { echo "--- $l (tail, no notices)" >&2; grep -v "\[notice\]" "$l" | tail -n 20 >&2; }
     done
   fi
   if [ $rc -eq 0 ] || [ -z "${KEEP:-}" ]; then rm -rf "$tmp"; else echo "bench_nginx: kept $tmp" >&2; fi
