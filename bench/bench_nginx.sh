@@ -319,15 +319,14 @@ pages="page30k.html page50.html"
 for p in $pages; do check plain "$p"; check pylon_idv "$p"; done
 # sub_filter inserts pylon_idv's own bytes (the same size; the same on both pages)
 cmp -s "$tmp/insert-page30k.html" "$tmp/insert-page50.html" || die "pylon_idv inserted different bytes into the two pages"
-snippet=$(python3 - "$tmp/insert-page30k.html" <<'PY'
+python3 - "$tmp/insert-page30k.html" "$tmp/sub_filter.conf" <<'PY' || die "no sub_filter snippet"
 import sys
 s = open(sys.argv[1], "rb").read().decode()
 # an nginx single-quoted string; a '$' would name a variable: none in this insert
 assert "$" not in s, "a $ in the insert"
-print(s.replace("\\", "\\\\").replace("'", "\\'"))
+s = s.replace("\\", "\\\\").replace("'", "\\'")
+open(sys.argv[2], "w").write("sub_filter '</body>' '%s</body>';\n" % s)
 PY
-) || die "no sub_filter snippet"
-printf "sub_filter '</body>' '%s</body>';\n" "$snippet" > "$tmp/sub_filter.conf"
 stop front
 start front "http://127.0.0.1:$fport/plain/page50.html"
 for p in $pages; do check sub_filter "$p"; check pylon_idv "$p"; check plain "$p"; done
