@@ -379,8 +379,13 @@ cpu=$(sed -n 's/^model name[[:space:]]*: *//p' /proc/cpuinfo | head -n 1)
 ncpu=$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo "?")
 nginx_v=$("$nginx" -v 2>&1 | sed 's/^nginx version: //')
 lua_v=$(dpkg-query -W -f '${Version}' libnginx-mod-http-lua 2>/dev/null | sed 's/^[0-9]*://; s/-[^-]*$//' || true)
+# the LuaJIT that nginx's Lua module runs on: its package and version (Debian: luajit2, the
+# OpenResty fork, on 12; luajit on 11 and 13)
+lj=$(ldd /usr/lib/nginx/modules/ngx_http_lua_module.so 2>/dev/null | awk '/luajit/ { print $3; exit }')
+lj_pkg=$( { [ -n "$lj" ] && dpkg -S "$(readlink -f "$lj")" 2>/dev/null; } | head -n 1 | cut -d: -f1 || true)
+lj_v=${lj_pkg:+$lj_pkg $(dpkg-query -W -f '${Version}' "$lj_pkg" 2>/dev/null || true)}
 wrk_v=$("$wrk" --version 2>&1 | head -n 1 | awk '{print $2}' | sed 's|^debian/||' || true)
-THREADS=$threads CONNS=$conns CPU="$cpu, $ncpu CPUs, load $load_at_start when timing began" NGINX_V=$nginx_v LUA_V=$lua_v WRK_V=$wrk_v \
+THREADS=$threads CONNS=$conns CPU="$cpu, $ncpu CPUs, load $load_at_start when timing began" NGINX_V=$nginx_v LUA_V=$lua_v LJ_V=${lj_v:-?} WRK_V=$wrk_v \
   python3 - "$tmp/results" "$rounds" <<'PY'
 import os, statistics, sys, time
 e = os.environ
@@ -405,8 +410,9 @@ def cpu_ratio(page, a, b):  # the same in CPU per request: b's over a's (higher 
 print("## nginx: pylon_idv.openresty vs sub_filter vs the plain proxy (2 workers, wrk -t%s -c%s)"
       % (e["THREADS"], e["CONNS"]))
 print()
-print("%s; %s; %s, lua-nginx-module %s (LuaJIT); wrk %s" % (
-    time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), e["CPU"], e["NGINX_V"], e["LUA_V"], e["WRK_V"]))
+print("%s; %s; %s, lua-nginx-module %s on LuaJIT (%s); wrk %s" % (
+    time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), e["CPU"], e["NGINX_V"], e["LUA_V"],
+    e["LJ_V"], e["WRK_V"]))
 print()
 print("| page | front | requests/s (median) | each round | x sub_filter | x plain proxy "
       "| front CPU us/request (median) |")
