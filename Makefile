@@ -118,7 +118,10 @@ bench: deps build
 	@bench/run.sh $(BUILD)
 
 test-bench: build
-	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt && echo "bench --quick: ok"
+	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt
+	@grep -q '^| 30 KB page | pylon_idv.openresty | [0-9]' $(BUILD)/bench-quick.txt \
+	    || { echo "test-bench: no nginx table in $(BUILD)/bench-quick.txt" >&2; exit 1; }
+	@echo "bench --quick: ok"
 
 # The OpenResty quick start's build step (README): the Lua module for LuaJIT in
 # build/openresty/lua/, the pure-Lua modules and pylon-chat.js in build/openresty/share/ (where

@@ -31,9 +31,11 @@ if command -v valgrind >/dev/null 2>&1; then
     echo "(valgrind does not run SHA-NI: under it the floor row is 2x SHA256_Transform, the library"
     echo "takes its OpenSSL path, and OpenSSL its non-SHA-NI code, so these ratios are not the time ratios.)"
 fi
-for lang in python lua; do
-    if [ -x "bench/bench_$lang.sh" ]; then
+# The bindings against their alternatives, then nginx: pylon_idv.openresty against sub_filter
+# and the plain proxy (bench/bench_nginx.sh: real nginx, wrk, 127.0.0.1).
+for part in python lua nginx; do
+    if [ -x "bench/bench_$part.sh" ]; then
         echo
-        BUILD=$build "bench/bench_$lang.sh" $quick
+        BUILD=$build "bench/bench_$part.sh" $quick
     fi
 done
