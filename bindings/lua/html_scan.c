@@ -64,10 +64,15 @@ typedef struct {
     size_t lt;                  /* absolute offset of the current tag's '<' */
 } pi_html_scanner;
 
-static int pi_is_space(unsigned char c)
-{
-    return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
-}
+/* Byte classes for the tight loops inside tags. */
+#define PI_WS 1                 /* the tokenizer's whitespace: \t \n \f \r and space */
+#define PI_GT 2                 /* > */
+#define PI_SL 4                 /* / */
+#define PI_EQ 8                 /* = */
+static const unsigned char pi_cls[256] = {
+    ['\t'] = PI_WS, ['\n'] = PI_WS, ['\f'] = PI_WS, ['\r'] = PI_WS, [' '] = PI_WS,
+    ['>'] = PI_GT, ['/'] = PI_SL, ['='] = PI_EQ,
+};
 
 static int pi_is_alpha(unsigned char c)
 {
@@ -79,212 +84,244 @@ static unsigned char pi_lower(unsigned char c)
     return (unsigned char)(c >= 'A' && c <= 'Z' ? c | 0x20 : c);
 }
 
-static void pi_name_add(pi_html_scanner *s, unsigned char c)
-{
-    if (s->namelen < PI_NAME_MAX) s->name[s->namelen] = (char)pi_lower(c);
-    if (s->namelen <= PI_NAME_MAX) s->namelen++;
-}
-
 static int pi_name_is(const pi_html_scanner *s, const char *name)
 {
     size_t n = strlen(name);
     return s->namelen == n && memcmp(s->name, name, n) == 0;
 }
 
-/* A tag is complete ('>'): the state after it. */
+/* A tag is complete ('>'): the state after it. Most names fail at their first letter. */
 static unsigned char pi_after_tag(pi_html_scanner *s)
 {
     size_t i;
     if (s->is_end) { s->raw = 0; return S_DATA; }
-    if (pi_name_is(s, "plaintext")) return S_PLAINTEXT;
+    if (s->namelen > PI_NAME_MAX || s->namelen < 3) return S_DATA;
+    switch (s->name[0]) {
+    case 'i': case 'n': case 's': case 't': case 'x': break;
+    case 'p': return pi_name_is(s, "plaintext") ? S_PLAINTEXT : S_DATA;
+    default: return S_DATA;
+    }
     for (i = 0; i < PI_RAW_COUNT; i++) {
-        if (pi_name_is(s, pi_raw_names[i])) { s->raw = (unsigned char)(i + 1); return S_RAW; }
+        if (s->name[0] == pi_raw_names[i][0] && pi_name_is(s, pi_raw_names[i])) {
+            s->raw = (unsigned char)(i + 1);
+            return S_RAW;
+        }
     }
     return S_DATA;
 }
 
-/* Scans p[0..n): returns the absolute offset of the last candidate found, or (size_t)-1. */
+/* Scans p[0..n) from the state left by the previous chunk: one label per tokenizer state,
+ * each with a tight loop (or memchr) over the bytes that keep it there; at the end of the
+ * chunk the state is saved (NEED). Returns the absolute offset of the last candidate found in
+ * this chunk, or (size_t)-1. */
 static size_t pi_scan(pi_html_scanner *s, const unsigned char *p, size_t n)
 {
-    const unsigned char *end = p + n, *start = p, *q;
-    size_t found = (size_t)-1;
-    unsigned char st = s->state, c;
+    const unsigned char *const start = p, *const end = p + n;
+    const unsigned char *q;
+    const char *want;
+    size_t found = (size_t)-1, len;
+    unsigned char c, st;
 
-    while (p < end) {
-        switch (st) {
-        case S_DATA:
-            q = memchr(p, '<', (size_t)(end - p));
-            if (q == NULL) { p = end; break; }
-            s->lt = s->base + (size_t)(q - start);
-            p = q + 1;
-            st = S_TAG_OPEN;
-            break;
-        case S_TAG_OPEN:
-            c = *p;
-            if (c == '/') { st = S_END_TAG_OPEN; p++; }
-            else if (c == '!') { st = S_MARKUP_DECL; p++; }
-            else if (c == '?') { st = S_BOGUS_COMMENT; p++; }
-            else if (pi_is_alpha(c)) { s->is_end = 0; s->namelen = 0; st = S_TAG_NAME; }
-            else st = S_DATA;                     /* a '<' of text: this byte again */
-            break;
-        case S_END_TAG_OPEN:
-            c = *p;
-            if (pi_is_alpha(c)) { s->is_end = 1; s->namelen = 0; st = S_TAG_NAME; }
-            else if (c == '>') { st = S_DATA; p++; }  /* "</>": nothing */
-            else st = S_BOGUS_COMMENT;
-            break;
-        case S_TAG_NAME:
-            c = *p++;
-            if (pi_is_space(c) || c == '/' || c == '>') {
-                if (s->is_end && pi_name_is(s, "body")) found = s->lt;
-                st = c == '>' ? pi_after_tag(s) : c == '/' ? S_SELF_CLOSING : S_BEFORE_ATTR_NAME;
-            } else {
-                pi_name_add(s, c);
-            }
-            break;
-        case S_BEFORE_ATTR_NAME:
-            c = *p++;
-            if (pi_is_space(c)) break;
-            if (c == '/') st = S_SELF_CLOSING;
-            else if (c == '>') st = pi_after_tag(s);
-            else st = S_ATTR_NAME;                /* '=' too: a name starting with '=' */
-            break;
-        case S_ATTR_NAME:
-            c = *p++;
-            if (pi_is_space(c)) st = S_AFTER_ATTR_NAME;
-            else if (c == '/') st = S_SELF_CLOSING;
-            else if (c == '>') st = pi_after_tag(s);
-            else if (c == '=') st = S_BEFORE_ATTR_VALUE;
-            break;
-        case S_AFTER_ATTR_NAME:
-            c = *p++;
-            if (pi_is_space(c)) break;
-            if (c == '/') st = S_SELF_CLOSING;
-            else if (c == '=') st = S_BEFORE_ATTR_VALUE;
-            else if (c == '>') st = pi_after_tag(s);
-            else st = S_ATTR_NAME;
-            break;
-        case S_BEFORE_ATTR_VALUE:
-            c = *p++;
-            if (pi_is_space(c)) break;
-            if (c == '"') st = S_ATTR_DQ;
-            else if (c == '\'') st = S_ATTR_SQ;
-            else if (c == '>') st = pi_after_tag(s);
-            else st = S_ATTR_UNQ;
-            break;
-        case S_ATTR_DQ:
-        case S_ATTR_SQ:
-            q = memchr(p, st == S_ATTR_DQ ? '"' : '\'', (size_t)(end - p));
-            if (q == NULL) { p = end; break; }
-            p = q + 1;
-            st = S_AFTER_ATTR_QUOTED;
-            break;
-        case S_ATTR_UNQ:
-            c = *p++;
-            if (pi_is_space(c)) st = S_BEFORE_ATTR_NAME;
-            else if (c == '>') st = pi_after_tag(s);
-            break;
-        case S_AFTER_ATTR_QUOTED:
-            c = *p;
-            if (pi_is_space(c)) { st = S_BEFORE_ATTR_NAME; p++; }
-            else if (c == '/') { st = S_SELF_CLOSING; p++; }
-            else if (c == '>') { st = pi_after_tag(s); p++; }
-            else st = S_BEFORE_ATTR_NAME;         /* this byte again */
-            break;
-        case S_SELF_CLOSING:
-            /* "<script/>" is still a script start tag in HTML: the flag changes nothing */
-            if (*p == '>') { st = pi_after_tag(s); p++; }
-            else st = S_BEFORE_ATTR_NAME;
-            break;
-        case S_MARKUP_DECL:                       /* after "<!" */
-            if (*p == '-') { st = S_MARKUP_DASH; p++; }
-            else st = S_BOGUS_COMMENT;            /* <!DOCTYPE>, <![CDATA[ in HTML: to '>' */
-            break;
-        case S_MARKUP_DASH:                       /* after "<!-" */
-            if (*p == '-') { st = S_COMMENT_START; p++; }
-            else st = S_BOGUS_COMMENT;
-            break;
-        case S_BOGUS_COMMENT:
-            q = memchr(p, '>', (size_t)(end - p));
-            if (q == NULL) { p = end; break; }
-            p = q + 1;
-            st = S_DATA;
-            break;
-        case S_COMMENT_START:                     /* after "<!--" */
-            c = *p;
-            if (c == '-') { st = S_COMMENT_START_DASH; p++; }
-            else if (c == '>') { st = S_DATA; p++; }      /* "<!-->" */
-            else st = S_COMMENT;
-            break;
-        case S_COMMENT_START_DASH:                /* after "<!---" */
-            c = *p;
-            if (c == '-') { st = S_COMMENT_END; p++; }
-            else if (c == '>') { st = S_DATA; p++; }      /* "<!--->" */
-            else st = S_COMMENT;
-            break;
-        case S_COMMENT:
-            q = memchr(p, '-', (size_t)(end - p));
-            if (q == NULL) { p = end; break; }
-            p = q + 1;
-            st = S_COMMENT_END_DASH;
-            break;
-        case S_COMMENT_END_DASH:
-            if (*p == '-') { st = S_COMMENT_END; p++; }
-            else st = S_COMMENT;
-            break;
-        case S_COMMENT_END:                       /* after "--" */
-            c = *p;
-            if (c == '>') { st = S_DATA; p++; }
-            else if (c == '!') { st = S_COMMENT_END_BANG; p++; }
-            else if (c == '-') p++;
-            else st = S_COMMENT;
-            break;
-        case S_COMMENT_END_BANG:                  /* after "--!" */
-            c = *p;
-            if (c == '>') { st = S_DATA; p++; }
-            else if (c == '-') { st = S_COMMENT_END_DASH; p++; }
-            else st = S_COMMENT;
-            break;
-        case S_RAW:
-            q = memchr(p, '<', (size_t)(end - p));
-            if (q == NULL) { p = end; break; }
-            p = q + 1;
-            st = S_RAW_LT;
-            break;
-        case S_RAW_LT:
-            if (*p == '/') { st = S_RAW_END_OPEN; s->namelen = 0; p++; }
-            else st = S_RAW;
-            break;
-        case S_RAW_END_OPEN:                      /* "</" in raw text */
-        case S_RAW_END_NAME: {
-            const char *want = pi_raw_names[s->raw - 1];
-            size_t len = strlen(want);
-            c = *p;
-            if (s->namelen < len) {
-                if (pi_lower(c) == (unsigned char)want[s->namelen]) {
-                    s->namelen++; p++; st = S_RAW_END_NAME;
-                } else {
-                    st = S_RAW;                   /* not our end tag: this byte again */
-                }
-            } else if (pi_is_space(c) || c == '/' || c == '>') {
-                s->is_end = 1;                    /* the element's end tag: markup again */
-                s->raw = 0;
-                p++;
-                st = c == '>' ? pi_after_tag(s) : c == '/' ? S_SELF_CLOSING : S_BEFORE_ATTR_NAME;
-            } else {
-                st = S_RAW;
-            }
-            break;
-        }
-        case S_PLAINTEXT:
-        default:
-            p = end;
-            break;
-        }
+#define NEED(state_) do { if (p == end) { st = (state_); goto out; } } while (0)
+#define FIND(byte, state_) do {                                                   \
+        q = (const unsigned char *)memchr(p, (byte), (size_t)(end - p));            \
+        if (q == NULL) { p = end; st = (state_); goto out; }                        \
+        p = q + 1;                                                                  \
+    } while (0)
+
+    switch (s->state) {
+    case S_TAG_OPEN: goto tag_open;
+    case S_END_TAG_OPEN: goto end_tag_open;
+    case S_TAG_NAME: goto tag_name;
+    case S_BEFORE_ATTR_NAME: goto before_attr_name;
+    case S_ATTR_NAME: goto attr_name;
+    case S_AFTER_ATTR_NAME: goto after_attr_name;
+    case S_BEFORE_ATTR_VALUE: goto before_attr_value;
+    case S_ATTR_DQ: goto attr_dq;
+    case S_ATTR_SQ: goto attr_sq;
+    case S_ATTR_UNQ: goto attr_unq;
+    case S_AFTER_ATTR_QUOTED: goto after_attr_quoted;
+    case S_SELF_CLOSING: goto self_closing;
+    case S_MARKUP_DECL: goto markup_decl;
+    case S_MARKUP_DASH: goto markup_dash;
+    case S_BOGUS_COMMENT: goto bogus_comment;
+    case S_COMMENT_START: goto comment_start;
+    case S_COMMENT_START_DASH: goto comment_start_dash;
+    case S_COMMENT: goto comment;
+    case S_COMMENT_END_DASH: goto comment_end_dash;
+    case S_COMMENT_END: goto comment_end;
+    case S_COMMENT_END_BANG: goto comment_end_bang;
+    case S_RAW: goto raw;
+    case S_RAW_LT: goto raw_lt;
+    case S_RAW_END_OPEN:
+    case S_RAW_END_NAME: goto raw_end_name;
+    case S_PLAINTEXT: goto plaintext;
+    default: goto data;
     }
+
+data:
+    q = (const unsigned char *)memchr(p, '<', (size_t)(end - p));
+    if (q == NULL) { p = end; st = S_DATA; goto out; }
+    s->lt = s->base + (size_t)(q - start);
+    p = q + 1;
+tag_open:
+    NEED(S_TAG_OPEN);
+    c = *p;
+    if (pi_is_alpha(c)) { s->is_end = 0; s->namelen = 0; goto tag_name; }
+    if (c == '/') { p++; goto end_tag_open; }
+    if (c == '!') { p++; goto markup_decl; }
+    if (c == '?') { p++; goto bogus_comment; }
+    goto data;                                /* a '<' of text: this byte again */
+end_tag_open:
+    NEED(S_END_TAG_OPEN);
+    c = *p;
+    if (pi_is_alpha(c)) { s->is_end = 1; s->namelen = 0; goto tag_name; }
+    if (c == '>') { p++; goto data; }         /* "</>": nothing */
+    goto bogus_comment;
+tag_name:
+    while (p < end && !(pi_cls[*p] & (PI_WS | PI_SL | PI_GT))) {
+        if (s->namelen < PI_NAME_MAX) s->name[s->namelen] = (char)pi_lower(*p);
+        if (s->namelen <= PI_NAME_MAX) s->namelen++;
+        p++;
+    }
+    NEED(S_TAG_NAME);
+    c = *p++;
+    if (s->is_end && s->namelen == 4 && memcmp(s->name, "body", 4) == 0) found = s->lt;
+    if (c == '>') goto tag_done;
+    if (c == '/') goto self_closing;
+before_attr_name:
+    while (p < end && (pi_cls[*p] & PI_WS)) p++;
+    NEED(S_BEFORE_ATTR_NAME);
+    c = *p++;
+    if (c == '/') goto self_closing;
+    if (c == '>') goto tag_done;
+attr_name:                                    /* its first byte read ('=' and quotes too) */
+    while (p < end && !(pi_cls[*p] & (PI_WS | PI_SL | PI_GT | PI_EQ))) p++;
+    NEED(S_ATTR_NAME);
+    c = *p++;
+    if (c == '=') goto before_attr_value;
+    if (c == '>') goto tag_done;
+    if (c == '/') goto self_closing;
+after_attr_name:
+    while (p < end && (pi_cls[*p] & PI_WS)) p++;
+    NEED(S_AFTER_ATTR_NAME);
+    c = *p++;
+    if (c == '=') goto before_attr_value;
+    if (c == '>') goto tag_done;
+    if (c == '/') goto self_closing;
+    goto attr_name;
+before_attr_value:
+    while (p < end && (pi_cls[*p] & PI_WS)) p++;
+    NEED(S_BEFORE_ATTR_VALUE);
+    c = *p++;
+    if (c == '"') goto attr_dq;
+    if (c == '\'') goto attr_sq;
+    if (c == '>') goto tag_done;
+attr_unq:                                     /* a quote in it is a byte of the value */
+    while (p < end && !(pi_cls[*p] & (PI_WS | PI_GT))) p++;
+    NEED(S_ATTR_UNQ);
+    c = *p++;
+    if (c == '>') goto tag_done;
+    goto before_attr_name;
+attr_dq:
+    FIND('"', S_ATTR_DQ);
+    goto after_attr_quoted;
+attr_sq:
+    FIND('\'', S_ATTR_SQ);
+after_attr_quoted:
+    NEED(S_AFTER_ATTR_QUOTED);
+    c = *p;
+    if (c == '>') { p++; goto tag_done; }
+    if (c == '/') { p++; goto self_closing; }
+    goto before_attr_name;                    /* whitespace, or this byte again */
+self_closing:
+    /* "<script/>" is still a script start tag in HTML: the flag changes nothing */
+    NEED(S_SELF_CLOSING);
+    if (*p == '>') { p++; goto tag_done; }
+    goto before_attr_name;
+tag_done:
+    st = pi_after_tag(s);
+    if (st == S_DATA) goto data;
+    if (st == S_RAW) goto raw;
+    goto plaintext;
+
+markup_decl:                                  /* after "<!" */
+    NEED(S_MARKUP_DECL);
+    if (*p != '-') goto bogus_comment;        /* <!DOCTYPE>, <![CDATA[ in HTML: to '>' */
+    p++;
+markup_dash:                                  /* after "<!-" */
+    NEED(S_MARKUP_DASH);
+    if (*p != '-') goto bogus_comment;
+    p++;
+comment_start:                                /* after "<!--" */
+    NEED(S_COMMENT_START);
+    c = *p;
+    if (c == '>') { p++; goto data; }         /* "<!-->" */
+    if (c == '-') { p++; goto comment_start_dash; }
+    goto comment;
+comment_start_dash:                           /* after "<!---" */
+    NEED(S_COMMENT_START_DASH);
+    c = *p;
+    if (c == '>') { p++; goto data; }         /* "<!--->" */
+    if (c == '-') { p++; goto comment_end; }
+comment:
+    FIND('-', S_COMMENT);
+comment_end_dash:
+    NEED(S_COMMENT_END_DASH);
+    if (*p != '-') goto comment;
+    p++;
+comment_end:                                  /* after "--" */
+    NEED(S_COMMENT_END);
+    c = *p;
+    if (c == '>') { p++; goto data; }
+    if (c == '-') { p++; goto comment_end; }
+    if (c != '!') goto comment;
+    p++;
+comment_end_bang:                             /* after "--!" */
+    NEED(S_COMMENT_END_BANG);
+    c = *p;
+    if (c == '>') { p++; goto data; }
+    if (c == '-') { p++; goto comment_end_dash; }
+    goto comment;
+bogus_comment:
+    FIND('>', S_BOGUS_COMMENT);
+    goto data;
+
+raw:                                          /* text until this element's end tag */
+    FIND('<', S_RAW);
+raw_lt:
+    NEED(S_RAW_LT);
+    if (*p != '/') goto raw;
+    p++;
+    s->namelen = 0;
+raw_end_name:                                 /* "</" and s->namelen bytes of the name */
+    want = pi_raw_names[s->raw - 1];
+    len = strlen(want);
+    while (s->namelen < len) {
+        NEED(S_RAW_END_NAME);
+        if (pi_lower(*p) != (unsigned char)want[s->namelen]) goto raw;  /* this byte again */
+        s->namelen++;
+        p++;
+    }
+    NEED(S_RAW_END_NAME);
+    c = *p;
+    if (!(pi_cls[c] & (PI_WS | PI_SL | PI_GT))) goto raw;
+    p++;
+    s->is_end = 1;                            /* the element's end tag: markup again */
+    s->raw = 0;
+    if (c == '>') goto tag_done;
+    if (c == '/') goto self_closing;
+    goto before_attr_name;
+
+plaintext:
+    p = end;
+    st = S_PLAINTEXT;
+out:
     s->state = st;
     s->base += n;
     return found;
+#undef NEED
+#undef FIND
 }
 
 /* The absolute offset of a '<' that may still start a candidate, or (size_t)-1. */
