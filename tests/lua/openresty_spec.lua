@@ -126,6 +126,151 @@ describe("idv.html_scan", function()
   end)
 end)
 
+-- A second implementation of the same tokenizer subset, written straight from the WHATWG
+-- states one byte at a time (slow, obvious), for the differential test below.
+local RAW = { script = true, style = true, textarea = true, title = true, xmp = true,
+              iframe = true, noembed = true, noframes = true, noscript = true }
+local function reference_last_body(doc)
+  local st, name, is_end, lt, raw, last = "data", "", false, nil, nil, nil
+  local i, n = 1, #doc
+  local function ws(c) return c == " " or c == "\t" or c == "\n" or c == "\f" or c == "\r" end
+  local function done()
+    if is_end then st = "data"; raw = nil
+    elseif name == "plaintext" then st = "plaintext"
+    elseif RAW[name] then st = "raw"; raw = name
+    else st = "data" end
+  end
+  while i <= n do
+    local c = doc:sub(i, i)
+    local again = false
+    if st == "data" then
+      if c == "<" then st = "tag_open"; lt = i end
+    elseif st == "tag_open" then
+      if c:find("^%a") then st = "tag_name"; name = c:lower(); is_end = false
+      elseif c == "/" then st = "end_tag_open"
+      elseif c == "!" then st = "markup"
+      elseif c == "?" then st = "bogus"
+      else st = "data"; again = true end
+    elseif st == "end_tag_open" then
+      if c:find("^%a") then st = "tag_name"; name = c:lower(); is_end = true
+      elseif c == ">" then st = "data"
+      else st = "bogus"; again = true end
+    elseif st == "tag_name" then
+      if ws(c) or c == "/" or c == ">" then
+        if is_end and name == "body" then last = lt end
+        if c == ">" then done() elseif c == "/" then st = "self_closing" else st = "before_attr_name" end
+      else name = name .. c:lower() end
+    elseif st == "before_attr_name" then
+      if ws(c) then
+      elseif c == "/" or c == ">" then st = "after_attr_name"; again = true
+      else st = "attr_name" end
+    elseif st == "attr_name" then
+      if ws(c) or c == "/" or c == ">" then st = "after_attr_name"; again = true
+      elseif c == "=" then st = "before_attr_value" end
+    elseif st == "after_attr_name" then
+      if ws(c) then
+      elseif c == "/" then st = "self_closing"
+      elseif c == "=" then st = "before_attr_value"
+      elseif c == ">" then done()
+      else st = "attr_name" end
+    elseif st == "before_attr_value" then
+      if ws(c) then
+      elseif c == '"' then st = "dq"
+      elseif c == "'" then st = "sq"
+      elseif c == ">" then done()
+      else st = "unq"; again = true end
+    elseif st == "dq" then
+      if c == '"' then st = "after_quoted" end
+    elseif st == "sq" then
+      if c == "'" then st = "after_quoted" end
+    elseif st == "unq" then
+      if ws(c) then st = "before_attr_name" elseif c == ">" then done() end
+    elseif st == "after_quoted" then
+      if ws(c) then st = "before_attr_name"
+      elseif c == "/" then st = "self_closing"
+      elseif c == ">" then done()
+      else st = "before_attr_name"; again = true end
+    elseif st == "self_closing" then
+      if c == ">" then done() else st = "before_attr_name"; again = true end
+    elseif st == "markup" then
+      if doc:sub(i, i + 1) == "--" then st = "comment_start"; i = i + 1
+      else st = "bogus"; again = true end
+    elseif st == "bogus" then
+      if c == ">" then st = "data" end
+    elseif st == "comment_start" then
+      if c == "-" then st = "comment_start_dash"
+      elseif c == ">" then st = "data"
+      else st = "comment"; again = true end
+    elseif st == "comment_start_dash" then
+      if c == "-" then st = "comment_end"
+      elseif c == ">" then st = "data"
+      else st = "comment"; again = true end
+    elseif st == "comment" then
+      if c == "-" then st = "comment_end_dash" end
+    elseif st == "comment_end_dash" then
+      if c == "-" then st = "comment_end" else st = "comment"; again = true end
+    elseif st == "comment_end" then
+      if c == ">" then st = "data"
+      elseif c == "!" then st = "comment_end_bang"
+      elseif c ~= "-" then st = "comment"; again = true end
+    elseif st == "comment_end_bang" then
+      if c == "-" then st = "comment_end_dash"
+      elseif c == ">" then st = "data"
+      else st = "comment"; again = true end
+    elseif st == "raw" then
+      local close = doc:sub(i, i + 1 + #raw):lower()
+      local after = doc:sub(i + 2 + #raw, i + 2 + #raw)
+      if close == "</" .. raw and (ws(after) or after == "/" or after == ">") then
+        is_end = true; name = raw
+        i = i + 1 + #raw                      -- to the byte after the name
+        raw = nil
+        st = "end_name_done"
+      end
+    elseif st == "end_name_done" then        -- the byte after a raw element's end tag name
+      if c == ">" then done() elseif c == "/" then st = "self_closing" else st = "before_attr_name" end
+    end
+    if not again then i = i + 1 end
+  end
+  return last
+end
+
+describe("idv.html_scan against a reference", function()
+  it("agrees on random documents, whole, split at every offset, one byte a chunk", function()
+    local pieces = { "<", "</", ">", "/", "=", '"', "'", " ", "\n", "-", "!", "?", "body", "BODY",
+      "a", "x1", "<body>", "</body>", "</body ", "</BODY\t>", "</body/>", "<!--", "-->", "--!>",
+      "<!", "<?", "<script>", "</script>", "</script ", "<style>", "</style>", "<textarea>",
+      "</textarea>", "<title>", "</title>", "<xmp>", "</xmp>", "<plaintext>", "<p class=",
+      "<a href=\"", "<a b='", "<div x=y ", "<![CDATA[", "text" }
+    local seed = tonumber(os.getenv("PYLON_IDV_SCAN_SEED") or "") or 20261206
+    math.randomseed(seed)
+    for round = 1, 400 do
+      local parts = {}
+      for k = 1, math.random(1, 24) do parts[k] = pieces[math.random(#pieces)] end
+      local doc = table.concat(parts)
+      local want = reference_last_body(doc)
+      local sc = idv.html_scanner()
+      local got = idv.html_scan(sc, doc)
+      assert.are.equal(want, got, ("seed %d round %d: %q"):format(seed, round, doc))
+      for cut = 0, #doc do
+        sc = idv.html_scanner()
+        local a = idv.html_scan(sc, doc:sub(1, cut))
+        local b = idv.html_scan(sc, doc:sub(cut + 1))
+        local last = b and cut + b or a
+        if last ~= want then
+          assert.are.equal(want, last, ("seed %d round %d cut %d: %q"):format(seed, round, cut, doc))
+        end
+      end
+      sc = idv.html_scanner()
+      local last
+      for i = 1, #doc do
+        local c = idv.html_scan(sc, doc:sub(i, i))
+        if c then last = i + c - 1 end
+      end
+      assert.are.equal(want, last, ("seed %d round %d, one byte a chunk: %q"):format(seed, round, doc))
+    end
+  end)
+end)
+
 describe("pylon_idv.openresty", function()
   local m, script
   setup(function()
