@@ -84,11 +84,11 @@ end
 
 local GENERATE = "make one with: pylon-idv generate-secret"
 
-local function secret_problem(id, where, err)
+local function secret_problem(id, where, err, extra)
     err = tostring(err):gsub("^pylon_idv: ", ""):gsub("^invalid secret: ", "")
     return problem(id, where .. " is not a valid identity secret: " .. err .. ".",
         "it must be the hex digits of the identity secret from Pylon's settings (normally 64, "
-        .. "no quotes, no spaces inside); " .. GENERATE .. ".")
+        .. "no quotes, no spaces inside" .. (extra or "") .. "); " .. GENERATE .. ".")
 end
 
 local function html_attr(s)
@@ -224,7 +224,8 @@ function M.configure(opts)
             if not s then
                 ok_previous = false
                 problems[#problems + 1] = secret_problem("E003", "previous secret #" .. i
-                    .. " in the environment variable " .. previous_env, err)
+                    .. " in the environment variable " .. previous_env, err,
+                    "; several previous secrets are separated by commas")
             end
         end
         if ok_current and ok_previous then
