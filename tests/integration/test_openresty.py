@@ -27,9 +27,10 @@ Through a second, test-only backend (in this process, behind a test-only `locati
 example's filter lines): the headers of personalised pages (signed in and visitor, GET and HEAD)
 and of untouched responses (JSON, 404, gzip: GET and HEAD), the backend sending
 CDN-Cache-Control, Surrogate-Control, Cloudflare-CDN-Cache-Control, ETag, Last-Modified and
-Cache-Control; the CSP nonce pass-through (a nonce copied, a malformed one not, a blocking
-policy logged once per worker naming its directive, Chromium running the page under a
-nonce-only policy); and every page of tests/vectors/hostile served through the filter: exactly
+Cache-Control; the CSP nonce pass-through (a nonce copied, from one header or the second of
+two, a malformed one not, a blocking policy logged once per worker naming its directive,
+Chromium running the page under a nonce-only policy); a second </body> more than the 1 MiB
+the filter holds after the first (inserted at the first, the rest unchanged); and every page of tests/vectors/hostile served through the filter: exactly
 the page with @@PYLON@@ replaced by the inserted snippet (or unchanged, for a page without one),
 whole and in small chunks, then in Chromium (the page's own script ran, chat_settings as the
 page's .json says, no attribute, form control or form data holding the hash or the email).
@@ -228,6 +229,10 @@ TEST_LOCATION = """
         location / {"""
 
 
+LONGTAIL = (b"<!doctype html><html><body><p>one</p></body>\n" + b"<p>" + b"x" * (3 << 19)
+            + b"</p></body></html>\n")
+
+
 def corpus():
     """[(name, page as the backend sends it, page as it must arrive or None, meta)]"""
     out = []
@@ -275,9 +280,11 @@ class TestBackend(BaseHTTPRequestHandler):
             elif url.path == "/t/gzip":
                 self.send(200, gzip.compress(doc), html,
                           CDN_HEADERS + [("Content-Encoding", "gzip")])
-            elif url.path == "/t/csp":
-                policy = urllib.parse.parse_qs(url.query)["p"][0]
-                self.send(200, doc, html, [("Content-Security-Policy", policy)])
+            elif url.path == "/t/csp":             # one header per p=
+                policies = urllib.parse.parse_qs(url.query)["p"]
+                self.send(200, doc, html, [("Content-Security-Policy", p) for p in policies])
+            elif url.path == "/t/longtail":         # </body>, 1.5 MiB, </body>
+                self.send(200, LONGTAIL, html)
             elif url.path.startswith("/t/corpus/"):
                 self.send(200, self.pages[url.path[10:]], html)
             elif url.path.startswith("/t/chunked/"):
@@ -336,11 +343,18 @@ def nonce_checks(port, prefix):
     jane = {"Cookie": "demo_session=jane"}
     tag = re.compile(rb'<script src="/_pylon_idv/pylon-chat\.js"( nonce="([^"]*)")?></script>')
 
-    def inserted(policy):
-        status, h, body = get(port, "/t/csp?p=" + urllib.parse.quote(policy), jane)
+    def inserted(policy, *more):
+        query = "&".join("p=" + urllib.parse.quote(p) for p in (policy,) + more)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/t/csp?" + query, headers=jane)
+        r = c.getresponse()
+        got = r.msg.get_all("Content-Security-Policy")
+        body = r.read()
+        c.close()
         m = tag.search(body)
-        check(status == 200 and h.get("content-security-policy") == policy and m is not None,
-              "CSP %r: the page passes with its policy and gets the script tag" % policy[:70])
+        check(r.status == 200 and got == [policy, *more] and m is not None,
+              "CSP %r: the page passes with its policy and gets the script tag" % (
+                  " + ".join((policy,) + more)[:70]))
         return m and m.group(2)
 
     nonce = "R4nd0m+/=_-Nonce"
@@ -348,6 +362,8 @@ def nonce_checks(port, prefix):
     check(got == nonce.encode(), "CSP with a nonce: the inserted <script src> carries it (%r)" % got)
     got = inserted("script-src-elem 'nonce-elem1'; script-src 'nonce-other'")
     check(got == b"elem1", "CSP: script-src-elem's nonce before script-src's (%r)" % got)
+    got = inserted("img-src 'self'", "script-src 'nonce-second' 'strict-dynamic'")
+    check(got == b"second", "CSP in two headers: the nonce of the one that has it (%r)" % got)
     for bad in ("'nonce-a\"b' 'self'", "'nonce-<i>' 'self'", "'nonce-%s' 'self'" % ("a" * 257)):
         got = inserted("script-src " + bad)
         check(got is None, "CSP with a malformed nonce %r: no nonce copied (%r)" % (bad[:20], got))
@@ -362,6 +378,16 @@ def nonce_checks(port, prefix):
                                               for l in lines),
           "CSP script-src 'none': logged at most once per worker, naming script-src (%d line(s))"
           % len(lines))
+
+
+def longtail_check(port, insert):
+    """More than the 1 MiB the filter holds after a </body>: the snippet goes in at the held
+    one, and the rest (a later </body> too) streams on unchanged."""
+    status, h, body = get(port, "/t/longtail", {"Cookie": "demo_session=jane"})
+    at = LONGTAIL.find(b"</body>")
+    check(status == 200 and body == LONGTAIL[:at] + insert + LONGTAIL[at:],
+          "a later </body> more than 1 MiB after the first: inserted at the first, the rest "
+          "byte for byte (%d bytes)" % len(body))
 
 
 def corpus_checks(port, insert, user_email, user_hash, browser):
@@ -550,6 +576,7 @@ def main():
         check(json.loads(m.group(1)) == expected_settings("jane"),
               "the snippet for jane, for the corpus: the reference settings")
         corpus_checks(port, jane_insert, USERS["jane"][0], reference_hash(USERS["jane"][0]), None)
+        longtail_check(port, jane_insert)
 
         with Browser() as browser:
             expr = ("JSON.stringify({s: window.pylon && window.pylon.chat_settings, widget: "
