@@ -20,10 +20,9 @@
  * `<!-->` / `<!--->`), `<!...>` and `<?...>` bogus comments and `</` + non-letter; the raw-text
  * elements script, style, xmp, iframe, noembed, noframes, noscript (scripting on, as in a
  * browser) and the RCDATA elements textarea and title, which end only at their own end tag
- * (`</script` + whitespace, `/` or `>`); plaintext, which never ends. Script data's
- * `<!--<script>` escape states are not followed (a page hiding `</script>` that way is
- * treated as if the first `</script>` ended its script). Foreign content (svg, math) is
- * tokenized as HTML.
+ * (`</script` + whitespace, `/` or `>`); a script's `<!--` escaped and `<!--<script>`
+ * double-escaped text, where `</script>` does not end it; plaintext, which never ends.
+ * Foreign content (svg, math) is tokenized as HTML.
  *
  * Bytes are found with memchr in data, comments, raw text and quoted values (on x86, SSE2 for
  * the short runs first: a call costs more than most runs between two tags); nothing is copied
@@ -46,7 +45,10 @@ enum {
     S_MARKUP_DECL, S_MARKUP_DASH, S_BOGUS_COMMENT,
     S_COMMENT_START, S_COMMENT_START_DASH, S_COMMENT, S_COMMENT_END_DASH, S_COMMENT_END,
     S_COMMENT_END_BANG,
-    S_RAW, S_RAW_LT, S_RAW_END_OPEN, S_RAW_END_NAME, S_PLAINTEXT
+    S_RAW, S_RAW_LT, S_RAW_END_OPEN, S_RAW_END_NAME, S_PLAINTEXT,
+    S_SCRIPT_ESC_START, S_SCRIPT_ESC_START_DASH, S_SCRIPT_ESC, S_SCRIPT_ESC_DASH,
+    S_SCRIPT_ESC_DASH_DASH, S_SCRIPT_ESC_LT, S_SCRIPT_DESC_START, S_SCRIPT_DESC,
+    S_SCRIPT_DESC_DASH, S_SCRIPT_DESC_DASH_DASH, S_SCRIPT_DESC_LT, S_SCRIPT_DESC_END
 };
 
 /* The elements whose content is text to the tokenizer, by index (raw = index + 1). */
@@ -54,10 +56,12 @@ static const char *const pi_raw_names[] = {
     "script", "style", "textarea", "title", "xmp", "iframe", "noembed", "noframes", "noscript"
 };
 #define PI_RAW_COUNT (sizeof pi_raw_names / sizeof pi_raw_names[0])
+#define PI_RAW_SCRIPT 1             /* raw for "script" */
 
 typedef struct {
     unsigned char state;
     unsigned char raw;          /* inside raw text: index + 1 in pi_raw_names, else 0 */
+    unsigned char esc;          /* in a script's "<!--" (escaped) text */
     unsigned char is_end;       /* the tag being read is an end tag */
     unsigned char namelen;      /* bytes of its name so far; PI_NAME_MAX + 1: longer */
     char name[PI_NAME_MAX + 1]; /* its name, lower case (ASCII) */
@@ -70,9 +74,11 @@ typedef struct {
 #define PI_GT 2                 /* > */
 #define PI_SL 4                 /* / */
 #define PI_EQ 8                 /* = */
+#define PI_LT 16                /* < */
+#define PI_DASH 32              /* - */
 static const unsigned char pi_cls[256] = {
     ['\t'] = PI_WS, ['\n'] = PI_WS, ['\f'] = PI_WS, ['\r'] = PI_WS, [' '] = PI_WS,
-    ['>'] = PI_GT, ['/'] = PI_SL, ['='] = PI_EQ,
+    ['>'] = PI_GT, ['/'] = PI_SL, ['='] = PI_EQ, ['<'] = PI_LT, ['-'] = PI_DASH,
 };
 
 #if defined(__SSE2__) && (defined(__GNUC__) || defined(__clang__))
@@ -125,6 +131,7 @@ static unsigned char pi_after_tag(pi_html_scanner *s)
     for (i = 0; i < PI_RAW_COUNT; i++) {
         if (s->name[0] == pi_raw_names[i][0] && pi_name_is(s, pi_raw_names[i])) {
             s->raw = (unsigned char)(i + 1);
+            s->esc = 0;
             return S_RAW;
         }
     }
@@ -176,6 +183,18 @@ static size_t pi_scan(pi_html_scanner *s, const unsigned char *p, size_t n)
     case S_RAW_LT: goto raw_lt;
     case S_RAW_END_OPEN:
     case S_RAW_END_NAME: goto raw_end_name;
+    case S_SCRIPT_ESC_START: goto script_esc_start;
+    case S_SCRIPT_ESC_START_DASH: goto script_esc_start_dash;
+    case S_SCRIPT_ESC: goto script_esc;
+    case S_SCRIPT_ESC_DASH: goto script_esc_dash;
+    case S_SCRIPT_ESC_DASH_DASH: goto script_esc_dash_dash;
+    case S_SCRIPT_ESC_LT: goto script_esc_lt;
+    case S_SCRIPT_DESC_START: goto script_desc_start;
+    case S_SCRIPT_DESC: goto script_desc;
+    case S_SCRIPT_DESC_DASH: goto script_desc_dash;
+    case S_SCRIPT_DESC_DASH_DASH: goto script_desc_dash_dash;
+    case S_SCRIPT_DESC_LT: goto script_desc_lt;
+    case S_SCRIPT_DESC_END: goto script_desc_end;
     case S_PLAINTEXT: goto plaintext;
     default: goto data;
     }
@@ -312,6 +331,7 @@ raw:                                          /* text until this element's end t
     FIND('<', S_RAW);
 raw_lt:
     NEED(S_RAW_LT);
+    if (*p == '!' && s->raw == PI_RAW_SCRIPT) { p++; goto script_esc_start; }
     if (*p != '/') goto raw;
     p++;
     s->namelen = 0;
@@ -320,19 +340,103 @@ raw_end_name:                                 /* "</" and s->namelen bytes of th
     len = strlen(want);
     while (s->namelen < len) {
         NEED(S_RAW_END_NAME);
-        if (pi_lower(*p) != (unsigned char)want[s->namelen]) goto raw;  /* this byte again */
+        if (pi_lower(*p) != (unsigned char)want[s->namelen]) goto raw_again;
         s->namelen++;
         p++;
     }
     NEED(S_RAW_END_NAME);
     c = *p;
-    if (!(pi_cls[c] & (PI_WS | PI_SL | PI_GT))) goto raw;
+    if (!(pi_cls[c] & (PI_WS | PI_SL | PI_GT))) goto raw_again;
     p++;
     s->is_end = 1;                            /* the element's end tag: markup again */
     s->raw = 0;
+    s->esc = 0;
     if (c == '>') goto tag_done;
     if (c == '/') goto self_closing;
     goto before_attr_name;
+raw_again:                                    /* not the end tag: this byte again */
+    if (s->esc) goto script_esc;
+    goto raw;
+
+/* A script's text holds "<!--": WHATWG "script data escaped" states. Its own end tag still
+ * ends it, unless "<script" came after the "<!--" (double escaped): then "</script" only
+ * leaves that, and "-->" goes back to plain script text. */
+script_esc_start:                             /* "<!" in a script */
+    NEED(S_SCRIPT_ESC_START);
+    if (*p != '-') goto raw;
+    p++;
+script_esc_start_dash:                        /* "<!-" */
+    NEED(S_SCRIPT_ESC_START_DASH);
+    if (*p != '-') goto raw;
+    p++;
+    s->esc = 1;
+    goto script_esc_dash_dash;
+script_esc:
+    while (p < end && !(pi_cls[*p] & (PI_LT | PI_DASH))) p++;
+    NEED(S_SCRIPT_ESC);
+    if (*p++ == '<') goto script_esc_lt;
+script_esc_dash:                              /* after "-" */
+    NEED(S_SCRIPT_ESC_DASH);
+    c = *p;
+    if (c == '-') { p++; goto script_esc_dash_dash; }
+    if (c == '<') { p++; goto script_esc_lt; }
+    goto script_esc;
+script_esc_dash_dash:                         /* after "--" */
+    NEED(S_SCRIPT_ESC_DASH_DASH);
+    c = *p;
+    if (c == '-') { p++; goto script_esc_dash_dash; }
+    if (c == '<') { p++; goto script_esc_lt; }
+    if (c == '>') { p++; s->esc = 0; goto raw; }
+    goto script_esc;
+script_esc_lt:                                /* after "<" */
+    NEED(S_SCRIPT_ESC_LT);
+    c = *p;
+    if (c == '/') { p++; s->namelen = 0; goto raw_end_name; }
+    if (!pi_is_alpha(c)) goto script_esc;
+    s->namelen = 0;
+script_desc_start:                            /* "<" and letters: "<script" ? */
+    while (p < end && pi_is_alpha(*p)) {
+        if (s->namelen < PI_NAME_MAX) s->name[s->namelen] = (char)pi_lower(*p);
+        if (s->namelen <= PI_NAME_MAX) s->namelen++;
+        p++;
+    }
+    NEED(S_SCRIPT_DESC_START);
+    if (!(pi_cls[*p] & (PI_WS | PI_SL | PI_GT))) goto script_esc;
+    p++;
+    if (!pi_name_is(s, "script")) goto script_esc;
+script_desc:                                  /* double escaped */
+    while (p < end && !(pi_cls[*p] & (PI_LT | PI_DASH))) p++;
+    NEED(S_SCRIPT_DESC);
+    if (*p++ == '<') goto script_desc_lt;
+script_desc_dash:
+    NEED(S_SCRIPT_DESC_DASH);
+    c = *p;
+    if (c == '-') { p++; goto script_desc_dash_dash; }
+    if (c == '<') { p++; goto script_desc_lt; }
+    goto script_desc;
+script_desc_dash_dash:
+    NEED(S_SCRIPT_DESC_DASH_DASH);
+    c = *p;
+    if (c == '-') { p++; goto script_desc_dash_dash; }
+    if (c == '<') { p++; goto script_desc_lt; }
+    if (c == '>') { p++; s->esc = 0; goto raw; }
+    goto script_desc;
+script_desc_lt:
+    NEED(S_SCRIPT_DESC_LT);
+    if (*p != '/') goto script_desc;
+    p++;
+    s->namelen = 0;
+script_desc_end:                              /* "</" and letters: "</script" ? */
+    while (p < end && pi_is_alpha(*p)) {
+        if (s->namelen < PI_NAME_MAX) s->name[s->namelen] = (char)pi_lower(*p);
+        if (s->namelen <= PI_NAME_MAX) s->namelen++;
+        p++;
+    }
+    NEED(S_SCRIPT_DESC_END);
+    if (!(pi_cls[*p] & (PI_WS | PI_SL | PI_GT))) goto script_desc;
+    p++;
+    if (pi_name_is(s, "script")) goto script_esc;
+    goto script_desc;
 
 plaintext:
     p = end;
