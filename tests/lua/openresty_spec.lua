@@ -416,6 +416,29 @@ describe("pylon_idv.openresty", function()
     assert.equal("</body>end", outs[#outs])          -- ... then streamed on, untouched
   end)
 
+  it("fixed fields and field variables go into the settings", function()
+    local function settings_of(vars)
+      fake_ngx(vars); m.header_filter()
+      local out = run_chunks(m, { page })
+      return out:match('<script type="application/json" id="pylon%-chat%-settings">(.-)</script>')
+    end
+    with_env({ PYLON_IDENTITY_SECRET = SECRET }, function()
+      m.configure { app_id = "app-1", script_file = SCRIPT_FILE, fields = { plan = "pro" },
+                    field_vars = { name = "pylon_name" } }
+    end)
+    local signer = assert(idv.new(SECRET))
+    assert.equal(assert(idv.chat_settings_json("j@x", signer, { app_id = "app-1", plan = "pro", name = "Jo" })),
+                 settings_of({ pylon_email = "j@x", pylon_name = "Jo" }))
+    assert.equal(assert(idv.chat_settings_json(nil, signer, { app_id = "app-1", plan = "pro" })),
+                 settings_of({ pylon_name = "" }))
+    with_env({ PYLON_IDENTITY_SECRET = SECRET }, function()
+      m.configure { app_id = "app-1", script_file = SCRIPT_FILE, fields = { plan = "pro" } }
+    end)
+    assert.equal(assert(idv.chat_settings_json("j@x", signer, { app_id = "app-1", plan = "pro" })),
+                 settings_of({ pylon_email = "j@x", pylon_name = "Jo" }))
+    assert.is_nil(configure_with(OLD))       -- as before, for what follows
+  end)
+
   it("visitors get the app id only; an empty variable is a visitor", function()
     fake_ngx({ pylon_email = "" }); m.header_filter()
     local out = run_chunks(m, { page })

@@ -262,9 +262,11 @@ function M.configure(opts)
     if #problems > 0 then
         error(table.concat(problems, "\n"), 0)
     end
+    local settings = { app_id = app_id }
+    for k, v in pairs(fields) do settings[k] = v end
     cfg = {
         app_id = app_id, signer = signer, email_var = email_var, field_vars = field_vars,
-        fields = fields, script = script, script_src = html_attr(script_url),
+        settings = settings, script = script, script_src = html_attr(script_url),
         script_url = script_url,
     }
     return signer:fingerprint()
@@ -398,11 +400,14 @@ function M.header_filter()
     if not will_rewrite() then return end
     local email = ngx.var[cfg.email_var]
     if email == "" then email = nil end
-    local settings = { app_id = cfg.app_id }
-    for k, v in pairs(cfg.fields) do settings[k] = v end
-    for k, var in pairs(cfg.field_vars) do
-        local v = ngx.var[var]
-        if v ~= nil and v ~= "" then settings[k] = v end
+    local settings = cfg.settings           -- app id and fixed fields (never written)
+    if next(cfg.field_vars) ~= nil then
+        settings = {}
+        for k, v in pairs(cfg.settings) do settings[k] = v end
+        for k, var in pairs(cfg.field_vars) do
+            local v = ngx.var[var]
+            if v ~= nil and v ~= "" then settings[k] = v end
+        end
     end
     local ok, data, err = pcall(idv.chat_settings_data, email, cfg.signer, settings)
     if not ok or not data then
