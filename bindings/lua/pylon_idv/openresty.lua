@@ -160,6 +160,11 @@ function M.configure(opts)
     if type(opts) ~= "table" then
         error("pylon_idv.openresty.configure: a table of options is required", 2)
     end
+    if type(html_scan) ~= "function" then      -- an older pylon_idv.so on lua_package_cpath
+        error("pylon_idv.openresty: the pylon_idv C module found has no html_scan: it is older "
+            .. "than this file (" .. tostring(idv._VERSION) .. "). Fix: install or build both "
+            .. "from the same release.", 0)
+    end
     local problems = {}
     local function add(...) problems[#problems + 1] = problem(...) end
     local function name_ok(v) return type(v) == "string" and v:find("^[%a_][%w_]*$") ~= nil end
