@@ -43,10 +43,11 @@
 -- (which CDNs obey before Cache-Control, RFC 9213), ETag, Last-Modified and Content-Length are
 -- removed. HEAD gets exactly the headers GET would get (the decision is made on status, type
 -- and encoding, never on the method) and no body.
--- nginx sends the headers before the body: a text/html page in which no insertable `</body`
--- turns up is decided on only after its headers left. Its body passes byte for byte, but it
--- keeps the headers above (no Content-Length: chunked; private, no-store), and the chat does
--- not start on it.
+-- A PAGE WITH NO INSERTABLE `</body` cannot get its original headers back: nginx sends the
+-- headers before the body, and only the body's end shows that no `</body` came. Such a 200
+-- text/html page is sent with the headers above (chunked, no Content-Length, ETag or
+-- Last-Modified; private, no-store), its body byte for byte as the backend's, and nothing in
+-- it: the chat does not start on that page.
 --
 -- NONCE: when the backend's Content-Security-Policy (one header or several; each policy's
 -- script-src-elem, else script-src, else default-src) allows scripts by nonce, the inserted
