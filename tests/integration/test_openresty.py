@@ -184,6 +184,10 @@ def bad_configs(ng):
               "bad config, %s: the log names pylon_idv.%s and the fix" % (what, code))
         check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log,
               "bad config, %s: the log does not show a secret" % what)
+        if code == "E003":      # "<64 hex> <63 hex>": one entry with a space inside, not two
+            check("previous secret #1 in the environment variable PYLON_IDENTITY_SECRET_PREVIOUS"
+                  in log and "#2" not in log,
+                  "bad config, %s: a space inside is an error naming previous secret #1" % what)
 
 
 def streaming_split(port, app_port):
