@@ -186,7 +186,7 @@ def bad_configs(ng):
               "bad config, %s: the log does not show a secret" % what)
         if code == "E003":      # "<64 hex> <63 hex>": one entry with a space inside, not two
             check("previous secret #1 in the environment variable PYLON_IDENTITY_SECRET_PREVIOUS"
-                  in log and "#2" not in log,
+                  in log and "previous secret #2" not in log,
                   "bad config, %s: a space inside is an error naming previous secret #1" % what)
 
 
