@@ -31,6 +31,7 @@ build = {
    modules = {
       pylon_idv = {
          sources = {
+            "bindings/lua/html_scan.c",
             "bindings/lua/pylon_idv.c",
             "core/src/diagnose.c",
             "core/src/errors.c",

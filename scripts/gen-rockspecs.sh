@@ -3,7 +3,8 @@
 #   pylon_idv-scm-1.rockspec                 development (`luarocks make`, `luarocks test`)
 #   rockspecs/pylon_idv-<version>-1.rockspec the release, <version> from scripts/version.sh
 # Both build the same thing with the builtin backend:
-#   - the C module pylon_idv from bindings/lua/pylon_idv.c and every core/src/*.c;
+#   - the C module pylon_idv from every bindings/lua/*.c (pylon_idv.c, html_scan.c) and every
+#     core/src/*.c;
 #   - every pure-Lua module under bindings/lua/pylon_idv/ (pylon_idv/openresty.lua is
 #     `require "pylon_idv.openresty"`), installed into the tree's share/lua/5.x/pylon_idv/;
 #   - pylon-chat.js (its one tracked source file, wherever it lives), installed beside those
@@ -20,6 +21,7 @@ version=$(scripts/version.sh)
 check=0; [ "${1:-}" = --check ] && check=1
 
 core_sources=$(ls core/src/*.c | LC_ALL=C sort)
+binding_sources=$(ls bindings/lua/*.c | LC_ALL=C sort)
 lua_modules=$(find bindings/lua/pylon_idv -name '*.lua' 2>/dev/null | LC_ALL=C sort)
 # git's list where this is a checkout of its own (not a copy of the files inside another one)
 if [ "$(git -C "$root" rev-parse --show-toplevel 2>/dev/null)" = "$root" ]; then
@@ -66,9 +68,8 @@ build = {
    modules = {
       pylon_idv = {
          sources = {
-            "bindings/lua/pylon_idv.c",
 EOF
-    for s in $core_sources; do printf '            "%s",\n' "$s"; done
+    for s in $binding_sources $core_sources; do printf '            "%s",\n' "$s"; done
     cat <<'EOF'
          },
          defines = { "PYLON_IDV_EMBED" },   -- the core's API stays private to the module

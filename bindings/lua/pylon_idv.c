@@ -772,5 +772,6 @@ PI_LUA_EXPORT int luaopen_pylon_idv(lua_State *L)
     pi_newlib(L, module_functions);
     lua_pushstring(L, pylon_idv_version());
     lua_setfield(L, -2, "_VERSION");
+    { int pi_html_scan_open(lua_State *L); pi_html_scan_open(L); }  /* html_scan.c */
     return 1;
 }

@@ -1,14 +1,16 @@
 #!/usr/bin/env bash
 # run.sh -- the OpenResty proxy example, from a checkout: builds the LuaJIT module if needed
-# (scripts/test-lua.sh, build only), starts demo_services.py (the app on 127.0.0.1:9000, the
-# auth stand-in on :4180) and nginx on http://127.0.0.1:8080/ in the foreground (Ctrl-C stops
-# both). A secret is generated when PYLON_IDENTITY_SECRET is not set.
+# (scripts/test-lua.sh, build only; again when a C source is newer than it), starts
+# demo_services.py (the app on 127.0.0.1:9000, the auth stand-in on :4180) and nginx on
+# http://127.0.0.1:8080/ in the foreground (Ctrl-C stops both). A secret is generated when
+# PYLON_IDENTITY_SECRET is not set.
 #   examples/openresty-proxy/run.sh        (PORT, APP_PORT, AUTH_PORT: other ports)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 prefix=$root/build/openresty-proxy
-if [ ! -f build/lua/luajit/lib/lua/5.1/pylon_idv.so ]; then
+so=build/lua/luajit/lib/lua/5.1/pylon_idv.so
+if [ ! -f "$so" ] || [ -n "$(find bindings/lua core/src -name '*.[ch]' -newer "$so" 2>/dev/null)" ]; then
   LUA_VERSIONS=luajit BUILD_ONLY=1 NGINX_TEST=0 CMAKE_TEST=0 VALGRIND_TEST=0 scripts/test-lua.sh build
 fi
 if [ -z "${PYLON_IDENTITY_SECRET:-}" ]; then

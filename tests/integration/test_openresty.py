@@ -22,7 +22,20 @@ part reaches the client before the backend sends the second); gzip, JSON, fragme
 untouched; pylon-chat.js served from the same origin; headless Chromium reads
 window.pylon.chat_settings under the backend's CSP `script-src 'self'
 https://widget.usepylon.com`; and an error log free of [error]/[alert]/[crit]/[emerg].
+
+Through a second, test-only backend (in this process, behind a test-only `location /t/` with the
+example's filter lines): the headers of personalised pages (signed in and visitor, GET and HEAD)
+and of untouched responses (JSON, 404, gzip: GET and HEAD), the backend sending
+CDN-Cache-Control, Surrogate-Control, Cloudflare-CDN-Cache-Control, ETag, Last-Modified and
+Cache-Control; the CSP nonce pass-through (a nonce copied, from one header or the second of
+two, a malformed one not, a blocking policy logged once per worker naming its directive,
+Chromium running the page under a nonce-only policy); a second </body> more than the 1 MiB
+the filter holds after the first (inserted at the first, the rest unchanged); and every page of tests/vectors/hostile served through the filter: exactly
+the page with @@PYLON@@ replaced by the inserted snippet (or unchanged, for a page without one),
+whole and in small chunks, then in Chromium (the page's own script ran, chat_settings as the
+page's .json says, no attribute, form control or form data holding the hash or the email).
 """
+import glob
 import gzip
 import hashlib
 import hmac
@@ -37,7 +50,10 @@ import subprocess
 import sys
 import tempfile
 import time
+import threading
+import urllib.parse
 import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from browser import Browser, free_port  # noqa: E402
@@ -135,7 +151,7 @@ def get(port, path, headers=None, method="GET"):
 
 
 def check_insert(label, got, original, user):
-    """got must be original with the data element + script tag before its first </body."""
+    """got must be original with the data element + script tag before its (only) </body."""
     m = INSERT.search(got)
     if not check(m is not None and got.count(b'id="pylon-chat-settings"') == 1,
                  "%s: one data element and the pylon-chat.js tag" % label):
@@ -168,6 +184,10 @@ def bad_configs(ng):
               "bad config, %s: the log names pylon_idv.%s and the fix" % (what, code))
         check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log,
               "bad config, %s: the log does not show a secret" % what)
+        if code == "E003":      # "<64 hex> <63 hex>": one entry with a space inside, not two
+            check("previous secret #1 in the environment variable PYLON_IDENTITY_SECRET_PREVIOUS"
+                  in log and "previous secret #2" not in log,
+                  "bad config, %s: a space inside is an error naming previous secret #1" % what)
 
 
 def streaming_split(port, app_port):
@@ -188,6 +208,249 @@ def streaming_split(port, app_port):
     finally:
         c.close()
     return headers, first, rest
+
+
+HOSTILE = os.path.join(ROOT, "tests", "vectors", "hostile")
+CDN_HEADERS = [("Cache-Control", "public, max-age=600"), ("CDN-Cache-Control", "max-age=3600"),
+               ("Surrogate-Control", "max-age=3600"), ("Cloudflare-CDN-Cache-Control", "max-age=60"),
+               ("ETag", '"v1-abc"'), ("Last-Modified", "Wed, 21 Oct 2015 07:28:00 GMT")]
+DROPPED = ("content-length", "cdn-cache-control", "surrogate-control",
+           "cloudflare-cdn-cache-control", "etag", "last-modified")
+# per connection or per message, not part of "the headers GET would get"
+HOP = ("date", "transfer-encoding", "connection", "keep-alive")
+TEST_LOCATION = """
+        # test only (test_openresty.py): a second backend, the example's filter lines
+        location /t/ {
+            auth_request /_auth;
+            auth_request_set $pylon_email $upstream_http_x_auth_request_email;
+            auth_request_set $pylon_name  $upstream_http_x_auth_request_preferred_username;
+            proxy_pass http://127.0.0.1:%d;
+            proxy_set_header Accept-Encoding "";
+            header_filter_by_lua_block { require("pylon_idv.openresty").header_filter() }
+            body_filter_by_lua_block   { require("pylon_idv.openresty").body_filter() }
+        }
+
+        location / {"""
+
+
+LONGTAIL = (b"<!doctype html><html><body><p>one</p></body>\n" + b"<p>" + b"x" * (3 << 19)
+            + b"</p></body></html>\n")
+
+
+def corpus():
+    """[(name, page as the backend sends it, page as it must arrive or None, meta)]"""
+    out = []
+    for path in sorted(glob.glob(os.path.join(HOSTILE, "*.html"))):
+        name = os.path.basename(path)[:-5]
+        text = open(path, "rb").read()
+        meta = json.load(open(path[:-5] + ".json"))
+        out.append((name, text.replace(b"@@PYLON@@", b""), text, meta))
+    return out
+
+
+class TestBackend(BaseHTTPRequestHandler):
+    """/t/page, /t/json, /t/404, /t/gzip: with CDN_HEADERS; /t/csp?p=POLICY; /t/corpus/NAME
+    (Content-Length) and /t/chunked/NAME (chunks of 7 bytes, flushed one by one)."""
+    protocol_version = "HTTP/1.1"
+    pages = {}
+
+    def log_message(self, *args):
+        pass
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def send(self, status, body, ctype, extra=()):
+        self.send_response(status)
+        self.send_header("Content-Type", ctype)
+        self.send_header("Content-Length", str(len(body)))
+        for k, v in extra:
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def do_GET(self):
+        url = urllib.parse.urlsplit(self.path)
+        html = "text/html; charset=utf-8"
+        doc = b"<!doctype html><html><head><title>t</title></head><body><p>t</p></body></html>\n"
+        try:
+            if url.path == "/t/page":
+                self.send(200, doc, html, CDN_HEADERS)
+            elif url.path == "/t/json":
+                self.send(200, b'{"html": "</body>"}', "application/json", CDN_HEADERS)
+            elif url.path == "/t/404":
+                self.send(404, doc, html, CDN_HEADERS)
+            elif url.path == "/t/gzip":
+                self.send(200, gzip.compress(doc), html,
+                          CDN_HEADERS + [("Content-Encoding", "gzip")])
+            elif url.path == "/t/csp":             # one header per p=
+                policies = urllib.parse.parse_qs(url.query)["p"]
+                self.send(200, doc, html, [("Content-Security-Policy", p) for p in policies])
+            elif url.path == "/t/longtail":         # </body>, 1.5 MiB, </body>
+                self.send(200, LONGTAIL, html)
+            elif url.path.startswith("/t/corpus/"):
+                self.send(200, self.pages[url.path[10:]], html)
+            elif url.path.startswith("/t/chunked/"):
+                body = self.pages[url.path[11:]]
+                self.send_response(200)
+                self.send_header("Content-Type", html)
+                self.send_header("Transfer-Encoding", "chunked")
+                self.end_headers()
+                for i in range(0, len(body), 7):
+                    part = body[i:i + 7]
+                    self.wfile.write(b"%x\r\n%s\r\n" % (len(part), part))
+                    self.wfile.flush()
+                self.wfile.write(b"0\r\n\r\n")
+            else:
+                self.send(404, b"no\n", "text/plain")
+        except (BrokenPipeError, ConnectionResetError):
+            pass
+
+
+def header_checks(port):
+    jane = {"Cookie": "demo_session=jane"}
+    seen = {}
+    for who, hdrs in (("jane", jane), ("visitor", {})):
+        for method in ("GET", "HEAD"):
+            status, h, body = get(port, "/t/page", hdrs, method=method)
+            label = "personalised page (%s, %s)" % (who, method)
+            check(status == 200 and h.get("cache-control") == "private, no-store",
+                  "%s: Cache-Control: private, no-store (got %r)" % (label, h.get("cache-control")))
+            left = [k for k in DROPPED if k in h]
+            check(not left, "%s: no CDN-Cache-Control, Surrogate-Control, "
+                  "Cloudflare-CDN-Cache-Control, ETag, Last-Modified, Content-Length left%s"
+                  % (label, "" if not left else " (left: %s)" % ", ".join(left)))
+            check((method == "HEAD") == (body == b"") and
+                  (method == "HEAD" or b'id="pylon-chat-settings"' in body),
+                  "%s: %s" % (label, "no body" if method == "HEAD" else "the snippet inserted"))
+            seen[who, method] = {k: v for k, v in h.items() if k not in HOP}
+        check(seen[who, "GET"] == seen[who, "HEAD"],
+              "personalised page (%s): HEAD gets exactly GET's headers (but %s) %r"
+              % (who, "/".join(HOP), sorted(seen[who, "HEAD"].items())))
+    for path, status_want, what in (("/t/json", 200, "JSON"), ("/t/404", 404, "404 HTML"),
+                                    ("/t/gzip", 200, "gzip HTML")):
+        direct = {}
+        for method in ("GET", "HEAD"):
+            status, h, body = get(port, path, jane, method=method)
+            want = dict((k.lower(), v) for k, v in CDN_HEADERS)
+            got = {k: h.get(k) for k in want}
+            check(status == status_want and got == want and h.get("content-length") is not None,
+                  "untouched %s (%s): the backend's cache headers, ETag, Last-Modified and "
+                  "Content-Length kept (%r)" % (what, method, got if got != want else ""))
+            direct[method] = body
+        check(direct["HEAD"] == b"" and b"pylon-chat-settings" not in direct["GET"],
+              "untouched %s: nothing inserted, HEAD without a body" % what)
+
+
+def nonce_checks(port, prefix):
+    jane = {"Cookie": "demo_session=jane"}
+    tag = re.compile(rb'<script src="/_pylon_idv/pylon-chat\.js"( nonce="([^"]*)")?></script>')
+
+    def inserted(policy, *more):
+        query = "&".join("p=" + urllib.parse.quote(p) for p in (policy,) + more)
+        c = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        c.request("GET", "/t/csp?" + query, headers=jane)
+        r = c.getresponse()
+        got = r.msg.get_all("Content-Security-Policy")
+        body = r.read()
+        c.close()
+        m = tag.search(body)
+        check(r.status == 200 and got == [policy, *more] and m is not None,
+              "CSP %r: the page passes with its policy and gets the script tag" % (
+                  " + ".join((policy,) + more)[:70]))
+        return m and m.group(2)
+
+    nonce = "R4nd0m+/=_-Nonce"
+    got = inserted("default-src 'self'; script-src 'nonce-%s' 'strict-dynamic'" % nonce)
+    check(got == nonce.encode(), "CSP with a nonce: the inserted <script src> carries it (%r)" % got)
+    got = inserted("script-src-elem 'nonce-elem1'; script-src 'nonce-other'")
+    check(got == b"elem1", "CSP: script-src-elem's nonce before script-src's (%r)" % got)
+    got = inserted("img-src 'self'", "script-src 'nonce-second' 'strict-dynamic'")
+    check(got == b"second", "CSP in two headers: the nonce of the one that has it (%r)" % got)
+    for bad in ("'nonce-a\"b' 'self'", "'nonce-<i>' 'self'", "'nonce-%s' 'self'" % ("a" * 257)):
+        got = inserted("script-src " + bad)
+        check(got is None, "CSP with a malformed nonce %r: no nonce copied (%r)" % (bad[:20], got))
+    log = os.path.join(prefix, "logs", "error.log")
+    before = open(log, errors="replace").read()
+    for _ in range(4):
+        inserted("script-src 'none'")
+    new = open(log, errors="replace").read()[len(before):]
+    lines = [l for l in new.splitlines() if "Content-Security-Policy blocks" in l]
+    workers = 2       # the example's worker_processes: at most one line per worker
+    check(1 <= len(lines) <= workers and all("[warn]" in l and "script-src directive" in l
+                                              for l in lines),
+          "CSP script-src 'none': logged at most once per worker, naming script-src (%d line(s))"
+          % len(lines))
+
+
+def longtail_check(port, insert):
+    """More than the 1 MiB the filter holds after a </body>: the snippet goes in at the held
+    one, and the rest (a later </body> too) streams on unchanged."""
+    status, h, body = get(port, "/t/longtail", {"Cookie": "demo_session=jane"})
+    at = LONGTAIL.find(b"</body>")
+    check(status == 200 and body == LONGTAIL[:at] + insert + LONGTAIL[at:],
+          "a later </body> more than 1 MiB after the first: inserted at the first, the rest "
+          "byte for byte (%d bytes)" % len(body))
+
+
+def corpus_checks(port, insert, user_email, user_hash, browser):
+    pages = corpus()
+    for name, served, text, meta in pages if browser is None else ():
+        want = text.replace(b"@@PYLON@@", insert) if b"@@PYLON@@" in text else served
+        check((b"@@PYLON@@" in text) == (meta["data"] != "none"),
+              "corpus %s: @@PYLON@@ present exactly when its data mode is not 'none'" % name)
+        for path in ("/t/corpus/", "/t/chunked/"):
+            status, h, body = get(port, path + name, {"Cookie": "demo_session=jane"})
+            check(status == 200 and body == want,
+                  "corpus %s via %s: exactly the page with the snippet at @@PYLON@@%s"
+                  % (name, path, "" if body == want else " (got %d bytes, want %d)"
+                     % (len(body), len(want))))
+    if browser is None:
+        check(len(pages) >= 9, "the hostile corpus: %d pages" % len(pages))
+        return
+    hooks = ("window.__warns = []; (function () { var w = console.warn; console.warn = "
+             "function () { window.__warns.push([].join.call(arguments, ' ')); "
+             "return w.apply(console, arguments); }; })();")
+    expr = r"""JSON.stringify((function () {
+      var h = %s, e = %s, bad = [];
+      function leak(v) { return typeof v === "string" && (v.indexOf(h) >= 0 || v.indexOf(e) >= 0); }
+      document.querySelectorAll("*").forEach(function (el) {
+        for (var i = 0; i < el.attributes.length; i++)
+          if (leak(el.attributes[i].value)) bad.push(el.tagName + "@" + el.attributes[i].name);
+        if (/^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName) && leak(el.value)) bad.push(el.tagName + ".value");
+      });
+      document.querySelectorAll("form").forEach(function (f) {
+        new FormData(f).forEach(function (v) { if (leak(v)) bad.push("form data"); });
+      });
+      var p = window.pylon, s = null;
+      try { s = p && p.chat_settings ? JSON.parse(JSON.stringify(p.chat_settings)) : null; } catch (x) { s = "unreadable"; }
+      var widgets = Array.prototype.map.call(
+        document.querySelectorAll('script[src^="https://widget.usepylon.com/widget/"]'),
+        function (x) { return x.src; });
+      return {ok: window.__page_ok === true, s: s, widgets: widgets, leaks: bad,
+              warns: window.__warns.filter(function (w) { return /pylon/i.test(w); }).length};
+    })())""" % (json.dumps(user_hash), json.dumps(user_email))
+    base = "http://127.0.0.1:%d" % port
+    browser.evaluate(base + "/oauth2/sign_in?user=jane", "1")
+    for name, served, text, meta in pages:
+        got = json.loads(browser.evaluate(base + "/t/corpus/" + name, expr, before=hooks))
+        mode = meta["data"]
+        check(got["ok"], "Chromium, corpus %s: the page's own script ran" % name)
+        check(not got["leaks"], "Chromium, corpus %s: no attribute, form control or form data "
+              "holds the hash or the email %s" % (name, got["leaks"] or ""))
+        if mode == "settings":
+            check(got["s"] == expected_settings("jane") and len(got["widgets"]) == 1
+                  and got["widgets"][0].endswith("/widget/" + APP_ID),
+                  "Chromium, corpus %s: chat_settings for jane, one widget script for %s (%r)"
+                  % (name, APP_ID, got if got["s"] != expected_settings("jane") else got["widgets"]))
+        else:
+            check(got["s"] is None and not got["widgets"],
+                  "Chromium, corpus %s (%s): no chat_settings, no widget script (%r)"
+                  % (name, mode, got))
+            if mode == "refused":
+                check(got["warns"] == 1, "Chromium, corpus %s: one console warning from "
+                      "pylon-chat.js (%d)" % (name, got["warns"]))
 
 
 def main():
@@ -212,6 +475,9 @@ def main():
                      ("server 127.0.0.1:4180;", "server 127.0.0.1:%d;" % auth_port)):
         assert conf.count(old) == 1, old
         conf = conf.replace(old, new)
+    test_port = free_port()
+    assert conf.count("        location / {") == 1
+    conf = conf.replace("        location / {", TEST_LOCATION.strip("\n") % test_port)
     conf, n1 = re.subn(r"lua_package_path '[^']*';", "lua_package_path '%s';" % lua_path, conf)
     conf, n2 = re.subn(r"lua_package_cpath '[^']*';", "lua_package_cpath '%s/?.so;;';" % cpath, conf)
     assert n1 == n2 == 1
@@ -221,6 +487,10 @@ def main():
     services = subprocess.Popen([sys.executable, os.path.join(EXAMPLE, "demo_services.py"),
                                  "--app-port", str(app_port), "--auth-port", str(auth_port)],
                                 stdout=subprocess.DEVNULL)
+    TestBackend.pages = {name: served for name, served, _, _ in corpus()}
+    test_backend = ThreadingHTTPServer(("127.0.0.1", test_port), TestBackend)
+    test_backend.daemon_threads = True
+    threading.Thread(target=test_backend.serve_forever, daemon=True).start()
     try:
         bad_configs(ng)
         r = ng.start(env_for())
@@ -258,9 +528,8 @@ def main():
             check(h.get("content-security-policy") == PYLON_CSP,
                   "/ as %s: the backend's CSP passes" % label)
             check_insert("/ as " + label, body, orig["/"], user)
-            if user:
-                check(h.get("cache-control") == "private, no-store",
-                      "/ as %s: Cache-Control: private, no-store" % label)
+            check(h.get("cache-control") == "private, no-store",
+                  "/ as %s: Cache-Control: private, no-store" % label)
         status, h, body = get(port, "/evil")
         check_insert("/evil (the backend's response claims victim@example.com)", body,
                      orig["/evil"], None)
@@ -304,6 +573,15 @@ def main():
               "/_pylon_idv/pylon-chat.js: the package's file, same origin (%s)"
               % h.get("content-type"))
 
+        header_checks(port)
+        nonce_checks(port, prefix)
+        m = INSERT.search(get(port, "/", {"Cookie": "demo_session=jane"})[2])
+        jane_insert = m.group(0)
+        check(json.loads(m.group(1)) == expected_settings("jane"),
+              "the snippet for jane, for the corpus: the reference settings")
+        corpus_checks(port, jane_insert, USERS["jane"][0], reference_hash(USERS["jane"][0]), None)
+        longtail_check(port, jane_insert)
+
         with Browser() as browser:
             expr = ("JSON.stringify({s: window.pylon && window.pylon.chat_settings, widget: "
                     "!!document.querySelector('script[src=\"https://widget.usepylon.com/widget/"
@@ -318,6 +596,15 @@ def main():
                       % (path, "= app id only" if user is None else "for " + user, got["s"]))
                 check(got["widget"], "Chromium, %s: the widget's script element is in the DOM"
                       % path)
+            # a nonce-only policy (strict-dynamic: pylon-chat.js may load the widget)
+            browser.evaluate(base + "/oauth2/sign_in?user=jane", "1")
+            policy = "script-src 'nonce-Zm9vYmFy' 'strict-dynamic'; object-src 'none'"
+            got = json.loads(browser.evaluate(base + "/t/csp?p=" + urllib.parse.quote(policy), expr))
+            check(got["s"] == expected_settings("jane") and got["widget"],
+                  "Chromium, CSP %r: pylon-chat.js ran with the copied nonce, settings for jane "
+                  "and the widget's script element (got %r)" % (policy, got))
+            corpus_checks(port, jane_insert, USERS["jane"][0],
+                          reference_hash(USERS["jane"][0]), browser)
         ng.stop()
         log = ng.logs() + open(os.path.join(prefix, "logs", "error.log")).read()
         bad = [l for l in log.splitlines() if re.search(r"\[(error|alert|crit|emerg)\]", l)]
@@ -327,6 +614,7 @@ def main():
               "the start-up log names the secret by its fingerprint only")
     finally:
         ng.stop()
+        test_backend.shutdown()
         services.terminate()
         services.wait(10)
         if failures == 0 or not os.environ.get("KEEP"):

@@ -21,21 +21,47 @@
 -- request header ($http_x_auth_request_email): any client can send one. An empty or unset
 -- variable is a visitor who is not logged in (app id and fields only).
 --
--- The filters insert the data element (idv.chat_settings_data) and
--- `<script src="/_pylon_idv/pylon-chat.js"></script>` before the first `</body` of a
--- 200 text/html response. Untouched: any other status or type, a HEAD request, a body with a
--- Content-Encoding (gzip, br: ask the backend for plain HTML with the Accept-Encoding line
--- above; nginx's own `gzip on` still compresses what leaves), HTML without `</body`. The
--- body streams: chunked or not, with at most 6 bytes held back while `</body` may straddle
--- two chunks. Content-Length (and the backend's ETag, which names other bytes) are cleared
--- when a page will be changed; a page that carries an identity gets
--- `Cache-Control: private, no-store` (option `private = false` keeps the backend's).
+-- WHERE the filters insert: the data element (idv.chat_settings_data) and
+-- `<script src="/_pylon_idv/pylon-chat.js"></script>` go before the LAST `</body` end tag (any
+-- case, followed by whitespace, `/` or `>`) of a 200 text/html response that stands in markup:
+-- not inside raw text (script, style, textarea, title, xmp, iframe, noembed, noframes,
+-- noscript, plaintext), a comment (`<!-- -->`, `<!...>`, `<?...>`) or a tag and its attribute
+-- values. A page's own `"</body>"` in a script string, a JSON block, a comment, an attribute or
+-- a textarea is left alone. The scan is C (bindings/lua/html_scan.c): each byte once, its state
+-- carried from chunk to chunk. The body streams: everything before the latest `</body` goes out
+-- at once; only what follows it is held (a later `</body` may still come), up to 1 MiB: past
+-- that, the snippet goes in at the held `</body` and the rest streams on unchanged. Apart from
+-- the snippet the body is byte for byte the backend's.
+--
+-- Untouched (headers and body as the backend sent them): any other status or type, a body with
+-- a Content-Encoding (gzip, br: ask the backend for plain HTML with the Accept-Encoding line
+-- above; nginx's own `gzip on` still compresses what leaves), a page that cannot be built
+-- (an email that is not UTF-8: one error-log line).
+--
+-- HEADERS of every response the filters personalise (visitor pages too): `Cache-Control:
+-- private, no-store`; CDN-Cache-Control, Surrogate-Control, Cloudflare-CDN-Cache-Control
+-- (which CDNs obey before Cache-Control, RFC 9213), ETag, Last-Modified and Content-Length are
+-- removed. HEAD gets exactly the headers GET would get (the decision is made on status, type
+-- and encoding, never on the method) and no body.
+-- A PAGE WITH NO INSERTABLE `</body` cannot get its original headers back: nginx sends the
+-- headers before the body, and only the body's end shows that no `</body` came. Such a 200
+-- text/html page is sent with the headers above (chunked, no Content-Length, ETag or
+-- Last-Modified; private, no-store), its body byte for byte as the backend's, and nothing in
+-- it: the chat does not start on that page.
+--
+-- NONCE: when the backend's Content-Security-Policy (one header or several; each policy's
+-- script-src-elem, else script-src, else default-src) allows scripts by nonce, the inserted
+-- `<script src>` carries that nonce (1-256 characters of [A-Za-z0-9+/=_-], as the core checks
+-- nonces; another value is never copied). A policy that blocks the inserted script whatever is
+-- done ('none'; 'strict-dynamic' without a usable nonce; no 'self', nonce, `*`, scheme or host
+-- source that allows the script's URL) is logged once per worker, with the directive named.
 --
 -- configure() runs in init_by_lua, before the workers fork: the secret is read and decoded
 -- there once. Any mistake raises there, so nginx refuses to start (and `nginx -t` fails) with
 -- "pylon_idv.E00x: ... Fix: ...", never with the secret:
 --   E001 secret missing (the variable, and nginx's `env NAME;` line), E002 secret malformed,
---   E003 a previous secret malformed, E004 app id missing, E005 app id malformed,
+--   E003 a previous secret malformed (named by its place: "previous secret #2"),
+--   E004 app id missing, E005 app id malformed,
 --   E006 an option of the wrong type, E008 pylon-chat.js not found.
 -- A page that cannot be built at run time (an email that is not UTF-8) is passed through
 -- untouched, with one error-log line.
@@ -45,8 +71,13 @@ local idv = require "pylon_idv"
 local M = { _VERSION = idv._VERSION }
 
 local cfg               -- set once by configure(), read-only afterwards
-local HOLD = 6          -- #"</body" - 0: bytes kept back while the tag may straddle chunks
-local CLOSE_BODY = "</[bB][oO][dD][yY][%s>]"
+local HOLD_MAX = 1048576    -- bytes held after a `</body` before the snippet goes in there
+local html_scanner, html_scan = idv.html_scanner, idv.html_scan
+local concat = table.concat
+-- what a personalised response loses: its length and validators name other bytes, and CDNs
+-- obey the CDN-targeted cache headers before Cache-Control (RFC 9213)
+local DROPPED = { "Content-Length", "ETag", "Last-Modified", "CDN-Cache-Control",
+                  "Surrogate-Control", "Cloudflare-CDN-Cache-Control" }
 
 local function problem(id, message, fix)
     return ("pylon_idv.%s: %s Fix: %s"):format(id, message, fix)
@@ -54,11 +85,11 @@ end
 
 local GENERATE = "make one with: pylon-idv generate-secret"
 
-local function secret_problem(id, where, err)
+local function secret_problem(id, where, err, extra)
     err = tostring(err):gsub("^pylon_idv: ", ""):gsub("^invalid secret: ", "")
     return problem(id, where .. " is not a valid identity secret: " .. err .. ".",
         "it must be the hex digits of the identity secret from Pylon's settings (normally 64, "
-        .. "no quotes, no spaces inside); " .. GENERATE .. ".")
+        .. "no quotes, no spaces inside" .. (extra or "") .. "); " .. GENERATE .. ".")
 end
 
 local function html_attr(s)
@@ -99,22 +130,41 @@ local function find_script(file)
     return nil, table.concat(tried, ", ")
 end
 
+--- split_previous(text) -> list: the separator rule for previous secrets. Commas separate
+-- entries; an entry that is empty or only whitespace is skipped; the rest are kept as they
+-- are (the core trims whitespace around a secret and rejects whitespace inside one, so
+-- "<hex> <hex>" is one entry, and an error, not two secrets).
+function M.split_previous(text)
+    local list = {}
+    if text == nil then return list end
+    for entry in (text .. ","):gmatch("([^,]*),") do
+        if entry:find("%S") then list[#list + 1] = entry end
+    end
+    return list
+end
+
 --- configure(opts): check everything, once, in init_by_lua. Raises "pylon_idv.E00x: ..." on
 -- any problem (every problem found, one per line). Options:
 --   app_id        your Pylon app id (required)
 --   secret_env    environment variable holding the secret (default PYLON_IDENTITY_SECRET;
 --                 nginx clears the environment: declare it with `env PYLON_IDENTITY_SECRET;`)
---   previous_env  previous secrets, separated by spaces or commas
---                 (default PYLON_IDENTITY_SECRET_PREVIOUS)
+--   previous_env  previous secrets, separated by commas (default
+--                 PYLON_IDENTITY_SECRET_PREVIOUS). Whitespace around an entry is trimmed and
+--                 empty entries are skipped; whitespace inside an entry is an error (E003,
+--                 naming "previous secret #k"), never two secrets.
 --   email_var     nginx variable holding the signed-in user's email (default "pylon_email")
 --   field_vars    { setting = "nginx variable" }: e.g. { name = "pylon_name" }
 --   fields        fixed extra settings, { setting = value }
 --   script_url    where pylon-chat.js is served (default "/_pylon_idv/pylon-chat.js")
 --   script_file   the pylon-chat.js to serve (default: found as described above)
---   private       Cache-Control "private, no-store" on pages with an identity (default true)
 function M.configure(opts)
     if type(opts) ~= "table" then
         error("pylon_idv.openresty.configure: a table of options is required", 2)
+    end
+    if type(html_scan) ~= "function" then      -- an older pylon_idv.so on lua_package_cpath
+        error("pylon_idv.openresty: the pylon_idv C module found has no html_scan: it is older "
+            .. "than this file (" .. tostring(idv._VERSION) .. "). Fix: install or build both "
+            .. "from the same release.", 0)
     end
     local problems = {}
     local function add(...) problems[#problems + 1] = problem(...) end
@@ -173,23 +223,27 @@ function M.configure(opts)
                 problems[#problems + 1] = secret_problem("E002", "the environment variable " .. secret_env, err)
             end
         end
-        local previous = {}
-        for p in (os.getenv(previous_env) or ""):gsub(",", " "):gmatch("%S+") do
-            previous[#previous + 1] = p
-        end
+        local previous = M.split_previous(os.getenv(previous_env))
         local ok_previous = true
         for i, p in ipairs(previous) do
             local s, err = idv.new(p)
             if not s then
                 ok_previous = false
-                problems[#problems + 1] = secret_problem("E003", "previous secret " .. i
-                    .. " in the environment variable " .. previous_env, err)
+                problems[#problems + 1] = secret_problem("E003", "previous secret #" .. i
+                    .. " in the environment variable " .. previous_env, err,
+                    "; several previous secrets are separated by commas")
             end
         end
         if ok_current and ok_previous then
             signer = assert(idv.new(secret, previous))
         end
         secret, previous = nil, nil
+    end
+
+    if opts.private ~= nil then
+        add("E006", "option private is gone: every page the filters change is sent "
+            .. "`Cache-Control: private, no-store`, visitor pages too.",
+            "remove `private = ...` from configure { }.")
     end
 
     local script, where = find_script(opts.script_file)
@@ -214,23 +268,125 @@ function M.configure(opts)
     if #problems > 0 then
         error(table.concat(problems, "\n"), 0)
     end
+    local settings = { app_id = app_id }
+    for k, v in pairs(fields) do settings[k] = v end
     cfg = {
         app_id = app_id, signer = signer, email_var = email_var, field_vars = field_vars,
-        fields = fields, script = script,
-        script_tag = '<script src="' .. html_attr(script_url) .. '"></script>',
-        private = opts.private ~= false,
+        settings = settings, script = script, script_src = html_attr(script_url),
+        script_url = script_url,
     }
     return signer:fingerprint()
 end
 
-local function logged(key, ...)
+local function logged(key, level, ...)
     cfg[key] = cfg[key] or 0
-    if cfg[key] == 0 then ngx.log(ngx.ERR, ...) end
+    if cfg[key] == 0 then ngx.log(level, ...) end
     cfg[key] = cfg[key] + 1
 end
 
+-- The `<script src>` that loads pylon-chat.js, with the backend's nonce when there is one
+-- (already checked: base64 characters only). The one place this tag is written.
+local function script_tag(nonce)
+    if nonce then
+        return '<script src="' .. cfg.script_src .. '" nonce="' .. nonce .. '"></script>'
+    end
+    return '<script src="' .. cfg.script_src .. '"></script>'
+end
+
+-- ---------------------------------------------------------------- Content-Security-Policy
+-- Does a host source (example.com, https://*.example.com:443/path) name this host?
+local function host_matches(src, host)
+    local h = src:gsub("^%a[%w+.-]*://", ""):gsub("[/?#].*$", ""):gsub(":[%d*]+$", "")
+    if h == "" or not host then return false end
+    host = host:lower():gsub(":%d+$", "")
+    if h:sub(1, 2) == "*." then
+        local suffix = h:sub(2)
+        return #host > #suffix and host:sub(-#suffix) == suffix
+    end
+    return h == host
+end
+
+-- One policy's verdict on the inserted script: the directive that governs it (nil: none does)
+-- and, from its sources, the valid nonces, whether the script's URL is allowed, and whether
+-- that answer depended on this request (its host or scheme).
+local function judge_policy(policy, url_host, scheme)
+    local seen = {}
+    for d in policy:gmatch("[^;]+") do
+        local name, rest = d:match("^%s*([%w-]+)(.*)$")
+        if name then
+            name = name:lower()
+            if seen[name] == nil then seen[name] = rest end   -- a repeated directive is ignored
+        end
+    end
+    local directive, sources
+    for _, n in ipairs({ "script-src-elem", "script-src", "default-src" }) do
+        if seen[n] then directive, sources = n, seen[n]; break end
+    end
+    if not directive then return nil end
+    local nonces, url_ok, strict, per_request = {}, false, false, false
+    for src in sources:gmatch("%S+") do
+        local l = src:lower()
+        if l:sub(1, 7) == "'nonce-" and l:sub(-1) == "'" then
+            local v = src:sub(8, -2)
+            if #v <= 256 and v:find("^[%w+/=_-]+$") then nonces[#nonces + 1] = v end
+        elseif l == "'strict-dynamic'" then
+            strict = true
+        elseif l == "'self'" then
+            url_ok = url_ok or url_host == true
+        elseif l == "*" then
+            url_ok = true                  -- any http(s) URL (CSP3: the page's scheme family)
+        elseif l:find("^%a[%w+.-]*:$") then
+            per_request = true
+            url_ok = url_ok or l == scheme .. ":" or (l == "http:" and scheme == "https")
+        elseif l:sub(1, 1) ~= "'" then
+            per_request = true
+            url_ok = url_ok or host_matches(l, url_host == true and ngx.var.host or url_host)
+        end
+    end
+    if strict then url_ok = false end      -- 'strict-dynamic': only nonces and hashes count
+    return directive, nonces, url_ok, per_request
+end
+
+local csp_memo_key, csp_memo_nonce, csp_memo_blocked
+
+-- The nonce the inserted script should carry (or nil), and the directive of the first policy
+-- that blocks it whatever is done (or nil).
+local function csp_verdict(header)
+    if type(header) == "table" then header = concat(header, ",") end
+    if header == csp_memo_key then return csp_memo_nonce, csp_memo_blocked end
+    -- where pylon-chat.js comes from: this origin (true), or another host
+    local url = cfg.script_url
+    local url_host = true
+    local scheme = ngx.var.scheme or "https"
+    if url:find("^%a[%w+.-]*://") or url:sub(1, 2) == "//" then
+        url_host = url:gsub("^%a[%w+.-]*:", ""):sub(3):gsub("[/?#].*$", ""):gsub(":%d+$", ""):lower()
+        scheme = url:match("^(%a[%w+.-]*):") or scheme
+    end
+    local verdicts, nonce, memo = {}, nil, not header:find("nonce", 1, true)
+    for policy in header:gmatch("[^,]+") do
+        local directive, nonces, url_ok, per_request = judge_policy(policy, url_host, scheme:lower())
+        if per_request then memo = false end
+        if directive then
+            verdicts[#verdicts + 1] = { directive, nonces, url_ok }
+            nonce = nonce or nonces[1]
+        end
+    end
+    local blocked
+    for _, v in ipairs(verdicts) do
+        local ok = v[3]
+        for _, n in ipairs(v[2]) do ok = ok or n == nonce end
+        if not ok then blocked = v[1]; break end
+    end
+    if memo then              -- the same answer for every request with this header
+        csp_memo_key, csp_memo_nonce, csp_memo_blocked = header, nonce, blocked
+    end
+    return nonce, blocked
+end
+
+-- ------------------------------------------------------------------------------ filters
+-- Is this response one the filters change? By status, type and encoding: HEAD and GET alike.
 local function will_rewrite()
-    if ngx.status ~= 200 or ngx.req.get_method() == "HEAD" then return false end
+    if ngx.status ~= 200 then return false end
     local ctype = ngx.header.content_type
     if type(ctype) ~= "string" or not ctype:lower():find("^%s*text/html") then return false end
     local enc = ngx.header.content_encoding
@@ -240,7 +396,7 @@ local function will_rewrite()
 end
 
 --- header_filter(): in header_filter_by_lua. Decides whether the page is changed, builds what
--- goes into it, and clears the headers that would be wrong. Never raises.
+-- goes into it, and sets the headers of a personalised response. Never raises.
 function M.header_filter()
     if not cfg then
         ngx.log(ngx.ERR, "pylon_idv.openresty: configure() was not called in init_by_lua; "
@@ -250,44 +406,89 @@ function M.header_filter()
     if not will_rewrite() then return end
     local email = ngx.var[cfg.email_var]
     if email == "" then email = nil end
-    local settings = { app_id = cfg.app_id }
-    for k, v in pairs(cfg.fields) do settings[k] = v end
-    for k, var in pairs(cfg.field_vars) do
-        local v = ngx.var[var]
-        if v ~= nil and v ~= "" then settings[k] = v end
+    local settings = cfg.settings           -- app id and fixed fields (never written)
+    if next(cfg.field_vars) ~= nil then
+        settings = {}
+        for k, v in pairs(cfg.settings) do settings[k] = v end
+        for k, var in pairs(cfg.field_vars) do
+            local v = ngx.var[var]
+            if v ~= nil and v ~= "" then settings[k] = v end
+        end
     end
     local ok, data, err = pcall(idv.chat_settings_data, email, cfg.signer, settings)
     if not ok or not data then
-        logged("build_errors", "pylon_idv.openresty: page passed through untouched: ",
+        logged("build_errors", ngx.ERR, "pylon_idv.openresty: page passed through untouched: ",
             tostring(ok and err or data))
         return
     end
-    ngx.ctx.pylon_idv = { insert = data .. cfg.script_tag, tail = "" }
-    ngx.header.content_length = nil
-    ngx.header.etag = nil
-    if email and cfg.private then
-        ngx.header.cache_control = "private, no-store"
+    local h = ngx.header
+    local nonce, blocked
+    local csp = h["Content-Security-Policy"]
+    if csp then
+        nonce, blocked = csp_verdict(csp)
+        if blocked then
+            logged("csp_" .. blocked, ngx.WARN, "pylon_idv.openresty: the backend's "
+                .. "Content-Security-Policy blocks the inserted <script src=\"", cfg.script_url,
+                "\"> in its ", blocked, " directive (no 'self', nonce or source allowing it): ",
+                "the chat will not start on such pages (logged once per worker)")
+        end
+    end
+    for i = 1, #DROPPED do                  -- (a read is cheap, a write is not)
+        local name = DROPPED[i]
+        if h[name] ~= nil then h[name] = nil end
+    end
+    h.cache_control = "private, no-store"
+    if ngx.req.get_method() ~= "HEAD" then
+        ngx.ctx.pylon_idv = { insert = data .. script_tag(nonce), sc = html_scanner() }
     end
 end
 
---- body_filter(): in body_filter_by_lua. Inserts before the first `</body`, streaming.
+--- body_filter(): in body_filter_by_lua. Inserts before the last `</body` in markup, streaming.
+-- st.u: the bytes not sent yet (a list of pieces: what follows the latest `</body`, or the
+-- few bytes of a `</body` that a chunk ended in); st.held: st.u starts at a `</body`.
 function M.body_filter()
     local st = ngx.ctx.pylon_idv
     if not st or st.done then return end
     local chunk, eof = ngx.arg[1], ngx.arg[2]
-    local data = st.tail == "" and chunk or st.tail .. chunk
-    local at = data:find(CLOSE_BODY)
-    if at then
-        ngx.arg[1] = data:sub(1, at - 1) .. st.insert .. data:sub(at)
-        st.done, st.tail = true, nil
-    elseif eof then
-        ngx.arg[1] = data                   -- no </body>: the page as it was
-        st.done, st.tail = true, nil
-    else
-        local keep = #data < HOLD and #data or HOLD
-        st.tail = data:sub(#data - keep + 1)
-        ngx.arg[1] = data:sub(1, #data - keep)
+    local cand, pend = html_scan(st.sc, chunk)
+    local u, out = st.u, nil                -- out nil: the chunk goes out as it came
+    if cand then                            -- a (later) </body: send what precedes it
+        if cand >= 1 then
+            if u then u[#u + 1] = chunk:sub(1, cand - 1); out = concat(u)
+            else out = chunk:sub(1, cand - 1) end
+            st.u, st.n = { chunk:sub(cand) }, #chunk - cand + 1
+        else                                -- its '<' came in the bytes kept back
+            local all = concat(u)
+            local at = #all + cand
+            out = all:sub(1, at - 1)
+            st.u, st.n = { all:sub(at), chunk }, #all - at + 1 + #chunk
+        end
+        st.held = true
+    elseif st.held then
+        u[#u + 1] = chunk
+        st.n = st.n + #chunk
+        out = ""
+        if st.n > HOLD_MAX and not eof then     -- bounded: insert at the held </body, stream on
+            ngx.arg[1] = st.insert .. concat(u)
+            st.done, st.u = true, nil
+            return
+        end
+    elseif pend then                        -- the chunk ends in what may become </body
+        local all = u and concat(u) .. chunk or chunk
+        local at = #all - #chunk + pend
+        out = all:sub(1, at - 1)
+        st.u = { all:sub(at) }
+    elseif u then
+        out = concat(u) .. chunk
+        st.u = nil
     end
+    if eof then
+        out = out or chunk
+        if st.held then out = out .. st.insert .. concat(st.u)
+        elseif st.u then out = out .. concat(st.u) end
+        st.done, st.u = true, nil
+    end
+    if out then ngx.arg[1] = out end
 end
 
 --- serve_script(): in content_by_lua, serves pylon-chat.js from the same origin.
