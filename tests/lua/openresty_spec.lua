@@ -588,8 +588,8 @@ describe("pylon_idv.openresty", function()
       local err = configure_with(half .. " " .. half)
       assert.truthy(err, "two halves with a space must not load")
       assert.truthy(err:find("pylon_idv.E003: previous secret #1 in the environment variable "
-        .. "PYLON_IDENTITY_SECRET_PREVIOUS is not a valid identity secret: invalid hex digit at "
-        .. "position 32.", 1, true), err)
+        .. "PYLON_IDENTITY_SECRET_PREVIOUS is not a valid identity secret (invalid secret: "
+        .. "invalid hex digit at position 32).", 1, true), err)
       assert.falsy(err:find(half:sub(1, 12), 1, true))
       err = configure_with(OLD .. ", " .. half .. "\t" .. half)
       assert.truthy(err and err:find("previous secret #2 in", 1, true), err)

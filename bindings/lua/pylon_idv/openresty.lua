@@ -85,16 +85,12 @@ end
 
 local GENERATE = "make one with: pylon-idv generate-secret"
 
-local function secret_problem(id, where, err, extra)
-    err = tostring(err):gsub("^pylon_idv: ", ""):gsub("^invalid secret: ", "")
-    return problem(id, where .. " is not a valid identity secret: " .. err .. ".",
+-- parts: the third value of idv.new's nil, err, parts: the core's reason, as data (the rule
+-- and a position, never the secret), so no message is taken apart here.
+local function secret_problem(id, where, parts, extra)
+    return problem(id, where .. " is not a valid identity secret (" .. parts.reason .. ").",
         "it must be the hex digits of the identity secret from Pylon's settings (normally 64, "
         .. "no quotes, no spaces inside" .. (extra or "") .. "); " .. GENERATE .. ".")
-end
-
-local function html_attr(s)
-    return (s:gsub("[&<>\"']", { ["&"] = "&amp;", ["<"] = "&lt;", [">"] = "&gt;",
-                                 ['"'] = "&quot;", ["'"] = "&#39;" }))
 end
 
 local function read_file(path)
@@ -193,8 +189,9 @@ function M.configure(opts)
         end
     end
     local script_url = opts.script_url or "/_pylon_idv/pylon-chat.js"
-    if type(script_url) ~= "string" or script_url == "" then
-        add("E006", "option script_url must be a non-empty string.",
+    if type(script_url) ~= "string" or not pcall(idv.script_tag, script_url) then
+        add("E006", "option script_url must be a non-empty URL with no space or control "
+            .. "character.",
             "leave it out, or give the URL where serve_script() (or your CDN) serves pylon-chat.js.")
         script_url = ""
     end
@@ -203,7 +200,7 @@ function M.configure(opts)
     if app_id == nil or app_id == "" then
         add("E004", "app_id is not set: the widget needs your Pylon app id.",
             "configure { app_id = \"...\" } with the app id from Pylon's chat widget settings.")
-    elseif type(app_id) ~= "string" or not app_id:find("^[%w_-]+$") then
+    elseif type(app_id) ~= "string" or not pcall(idv.widget_script, app_id) then  -- the core's rule
         add("E005", "app_id must be a string of letters, digits, '_' and '-'.",
             "give the app id exactly as Pylon shows it.")
     end
@@ -218,19 +215,19 @@ function M.configure(opts)
                 "add `env " .. secret_env .. ";` at the top of nginx.conf and set " .. secret_env
                 .. " to the identity secret from Pylon's settings (" .. GENERATE .. ").")
         else
-            local s, err = idv.new(secret)
+            local s, _, parts = idv.new(secret)
             if s then ok_current = true else
-                problems[#problems + 1] = secret_problem("E002", "the environment variable " .. secret_env, err)
+                problems[#problems + 1] = secret_problem("E002", "the environment variable " .. secret_env, parts)
             end
         end
         local previous = M.split_previous(os.getenv(previous_env))
         local ok_previous = true
         for i, p in ipairs(previous) do
-            local s, err = idv.new(p)
+            local s, _, parts = idv.new(p)
             if not s then
                 ok_previous = false
                 problems[#problems + 1] = secret_problem("E003", "previous secret #" .. i
-                    .. " in the environment variable " .. previous_env, err,
+                    .. " in the environment variable " .. previous_env, parts,
                     "; several previous secrets are separated by commas")
             end
         end
@@ -272,8 +269,8 @@ function M.configure(opts)
     for k, v in pairs(fields) do settings[k] = v end
     cfg = {
         app_id = app_id, signer = signer, email_var = email_var, field_vars = field_vars,
-        settings = settings, script = script, script_src = html_attr(script_url),
-        script_url = script_url,
+        settings = settings, script = script, script_url = script_url,
+        tag = idv.script_tag(script_url),               -- the tag with no nonce, made once
     }
     return signer:fingerprint()
 end
@@ -284,13 +281,11 @@ local function logged(key, level, ...)
     cfg[key] = cfg[key] + 1
 end
 
--- The `<script src>` that loads pylon-chat.js, with the backend's nonce when there is one
--- (already checked: base64 characters only). The one place this tag is written.
+-- The `<script src>` that loads pylon-chat.js, with the backend's nonce when there is one:
+-- written by the core (idv.script_tag), which checks the nonce as it checks every nonce.
 local function script_tag(nonce)
-    if nonce then
-        return '<script src="' .. cfg.script_src .. '" nonce="' .. nonce .. '"></script>'
-    end
-    return '<script src="' .. cfg.script_src .. '"></script>'
+    if nonce then return idv.script_tag(cfg.script_url, { nonce = nonce }) end
+    return cfg.tag
 end
 
 -- ---------------------------------------------------------------- Content-Security-Policy
@@ -328,7 +323,7 @@ local function judge_policy(policy, url_host, scheme)
         local l = src:lower()
         if l:sub(1, 7) == "'nonce-" and l:sub(-1) == "'" then
             local v = src:sub(8, -2)
-            if #v <= 256 and v:find("^[%w+/=_-]+$") then nonces[#nonces + 1] = v end
+            if pcall(idv.script_tag, "/", { nonce = v }) then nonces[#nonces + 1] = v end
         elseif l == "'strict-dynamic'" then
             strict = true
         elseif l == "'self'" then
