@@ -69,7 +69,8 @@ enum {                               /* every status is 0 or one of these */
 /* One-shot: hash_hex receives 64 lowercase hex digits and a NUL. Returns 0 or a status; on
  * error hash_hex holds the empty string, never a partial hash. Stateless: every call decodes
  * the secret and derives the key (about twice the work of pylon_idv_signer_sign), with no heap
- * allocation and nothing kept between calls. To sign per request, hold a signer. */
+ * allocation (the EVP build, PYLON_IDV_USE_EVP, allocates its digest contexts) and nothing kept
+ * between calls. To sign per request, hold a signer. */
 PYLON_IDV_API PYLON_IDV_NODISCARD
 int  pylon_idv_sign(char hash_hex[PYLON_IDV_HASH_HEX_SIZE],
                     const char *email, size_t email_len,

@@ -323,6 +323,12 @@ static void test_signer_wiped(void)
     n_needles = 0;
 }
 
+#if defined(PYLON_IDV_USE_EVP)
+#  define PI_EVP_BUILD 1
+#else
+#  define PI_EVP_BUILD 0
+#endif
+
 /* The one-shot keeps nothing: no heap block it allocates holds key material, and (outside the
  * EVP build, whose digests allocate) it allocates nothing at all. */
 static void test_oneshot_stateless(void)
@@ -342,9 +348,8 @@ static void test_oneshot_stateless(void)
     found = stop_capture(&first);
     allocated = n_captured;
     CHECK_MSG(found == 0, "the one-shot left key material in %d heap block(s)", found);
-#if !defined(PYLON_IDV_USE_EVP)
-    CHECK_MSG(allocated == 0, "the one-shot allocated %d block(s)", allocated);
-#endif
+    /* the EVP build's digests allocate (and free) their contexts */
+    CHECK_MSG(allocated == 0 || PI_EVP_BUILD, "the one-shot allocated %d block(s)", allocated);
     n_needles = 0;
 }
 
