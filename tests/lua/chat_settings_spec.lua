@@ -2,7 +2,6 @@
 -- fields [, opts]) and idv.widget_script: the core's one settings builder (settings.c) as seen
 -- from Lua. Hostile values must neither close the element nor start a comment, and decoding
 -- the JSON gives the values back. The exact bytes: page_spec.lua (tests/vectors/page.tsv).
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = H.idv
 
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"

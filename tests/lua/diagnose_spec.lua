@@ -1,7 +1,6 @@
 -- diagnose_spec.lua -- idv.diagnose(email, secret, hash) -> cause_name, message: each cause of
 -- issue 7 built from the mistake it names, with the hashes computed independently in Lua by
 -- luaossl (Debian lua-luaossl), as the C test does with OpenSSL's HMAC().
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = H.idv
 
 local ok_ossl, hmac = pcall(require, "openssl.hmac")

@@ -1,4 +1,6 @@
--- helper.lua -- shared by the busted specs in tests/lua (loaded with dofile, not require).
+-- helper.lua -- shared by the busted specs in tests/lua: busted runs it first (.busted at the
+-- top of the checkout: helper = "tests/lua/helper.lua"), and the specs use its table as the
+-- global H.
 --
 -- The vectors are found relative to this file (tests/lua/../vectors), or in the directory named
 -- by PYLON_IDV_VECTORS. The module itself comes from package.cpath: scripts/test-lua.sh passes
@@ -99,4 +101,5 @@ if want and package.searchpath then
          ("pylon_idv loaded from %s, not from %s"):format(tostring(got), want))
 end
 
+H = M
 return M

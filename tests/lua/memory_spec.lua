@@ -1,6 +1,5 @@
 -- memory_spec.lua -- many signers and many errors in a loop: neither the Lua heap
 -- (collectgarbage "count") nor the C heap (resident set size, Linux) keeps growing.
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = H.idv
 
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"

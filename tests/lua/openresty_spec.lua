@@ -3,7 +3,6 @@
 -- byte offset and one byte a chunk, the bound on held bytes, the headers of personalised,
 -- untouched and HEAD responses, the CSP nonce pass-through, and the previous-secrets separator
 -- rule. The real nginx run is tests/integration/test_openresty.py.
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 package.path = H.root .. "/bindings/lua/?.lua;" .. package.path
 local idv = require "pylon_idv"
 

@@ -2,7 +2,6 @@
 -- tests/vectors/page.tsv (settings in, exact bytes out, for chat_settings_json / _script /
 -- _data and widget_script) and page_errors.tsv (one bad input per rule: raise or nil, err,
 -- and the exact message). Each row with the secret as text and as a signer.
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = H.idv
 
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"

@@ -2,7 +2,6 @@
 -- macros, read by scripts/version.sh), every core source and pure-Lua module listed (they are
 -- what scripts/gen-rockspecs.sh writes), so `luarocks make` can never build a stale or partial
 -- module; `luarocks test` runs this suite.
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 
 local VERSION = H.version()
 

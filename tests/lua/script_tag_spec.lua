@@ -1,10 +1,9 @@
 -- idv.script_tag: the <script src> tag of pylon-chat.js, from the core's one renderer, against
 -- tests/vectors/script_tag.tsv (shared with the C and Python suites).
-local h = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = require "pylon_idv"
 
 describe("idv.script_tag", function()
-  local rows = h.rows("script_tag.tsv")
+  local rows = H.rows("script_tag.tsv")
 
   it("has the file's rows", function()
     assert.is_true(#rows >= 14)
@@ -12,8 +11,8 @@ describe("idv.script_tag", function()
 
   it("prints every row's bytes, or raises the row's message", function()
     for _, r in ipairs(rows) do
-      local src = h.unhex(r[2])
-      local opts = r[3] ~= "-" and { nonce = h.unhex(r[3]) } or nil
+      local src = H.unhex(r[2])
+      local opts = r[3] ~= "-" and { nonce = H.unhex(r[3]) } or nil
       if r[4]:sub(1, 1) == "!" then
         local ok, err = pcall(idv.script_tag, src, opts)
         assert.is_false(ok, r[1])

@@ -1,5 +1,4 @@
 -- vectors_spec.lua -- the shared vectors (tests/vectors), as the C and Python suites read them.
-local H = dofile((debug.getinfo(1, "S").source:gsub("^@", ""):gsub("[^/\\]*$", "")) .. "helper.lua")
 local idv = H.idv
 
 describe("public HMAC-SHA256 vectors (hmac_sha256.tsv)", function()
