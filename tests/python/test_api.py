@@ -12,17 +12,11 @@ import sys
 import pytest
 
 import pylon_idv
+from vectors import SECRET, ref
 
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 EMAIL = "jane@example.com"
 HASH = "386c49f4b2c6be922a05a7be7d380e49fba9a38cdb79d5378defc663716f3e6e"
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
-
-
-def ref(email, secret=SECRET):
-    if isinstance(email, str):
-        email = email.encode()
-    return hmac.new(bytes.fromhex(secret), bytes(email), hashlib.sha256).hexdigest()
 
 
 # ---------------------------------------------------------------- the module

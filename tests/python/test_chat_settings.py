@@ -3,8 +3,6 @@ core's one settings builder (settings.c) and its escaper pylon_idv_json_string (
 _json_script_string). The golden files and the bad-input table: test_page.py."""
 
 import enum
-import hashlib
-import hmac
 import json
 import re
 
@@ -13,10 +11,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pylon_idv
+from vectors import SECRET, ref
 from pylon_idv import chat_settings, chat_settings_script
 from pylon_idv._pylon_idv import _json_script_string
 
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 SIGNER = pylon_idv.Signer(SECRET)
 EMAIL = "jane@example.com"
 APP = "app-0123"
@@ -42,10 +40,6 @@ HOSTILE = [
     "Jérôme 日本語 😀 \u0085 \ufeff",
     "}; alert(1); var x = {",
 ]
-
-
-def ref(email, key=bytes.fromhex(SECRET)):
-    return hmac.new(key, email.encode(), hashlib.sha256).hexdigest()
 
 
 def parse(script):

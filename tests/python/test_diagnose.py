@@ -8,10 +8,9 @@ import pickle
 import pytest
 
 import pylon_idv
+from vectors import SECRET, KEY
 from pylon_idv import Diagnosis, diagnose
 
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
-KEY = bytes.fromhex(SECRET)
 EMAIL = "Jane.Doe@Example.com"
 
 CAUSES = ["match", "raw_secret", "email_case", "email_whitespace", "wrong_algorithm",

@@ -4,9 +4,9 @@ a message apart; the message is "pylon_idv: " + reason, and never shows the secr
 import pytest
 
 import pylon_idv
+from vectors import SECRET
 from pylon_idv import InvalidSecretError, Signer
 
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 
 
 def parts(e):

@@ -3,8 +3,6 @@ of its three pages (/: Pylon's policy with chat_settings_data + pylon-chat.js; /
 gives the right settings, with the right Content-Security-Policy, and hostile names and emails
 stay inert. The same pages in headless Chromium: tests/integration/test_browser.py."""
 
-import hashlib
-import hmac
 import importlib.util
 import json
 import logging
@@ -21,10 +19,10 @@ import pytest
 flask = pytest.importorskip("flask")
 
 import pylon_idv  # noqa: E402
+from vectors import SECRET, ref  # noqa: E402
 
 REPO = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, os.pardir)
 APP_PY = os.path.join(REPO, "examples", "flask", "app.py")
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 HEAD = ("<script>(function(w,O){var p=w.pylon,q=p&&typeof p==\"object\"?O.getPrototypeOf(p):1;"
         "if(q!==O.prototype&&(q!==null||p.window===p))w.pylon=p={};p.chat_settings=")
 
@@ -47,10 +45,6 @@ def _load():
 
 
 example = _load()
-
-
-def ref(email):
-    return hmac.new(bytes.fromhex(SECRET), email.encode(), hashlib.sha256).hexdigest()
 
 
 DATA = '<script type="application/json" id="pylon-chat-settings">'

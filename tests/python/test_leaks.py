@@ -8,8 +8,8 @@ import tracemalloc
 import pytest
 
 import pylon_idv
+from vectors import SECRET
 
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 HASH = pylon_idv.sign("jane@example.com", SECRET)
 SIGNER = pylon_idv.Signer(SECRET, previous=["00ff"])
 BIG = b"y" * 8192

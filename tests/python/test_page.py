@@ -19,12 +19,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import pylon_idv
+from vectors import SECRET
 from pylon_idv import (HTML, Signer, chat_settings, chat_settings_data, chat_settings_json,
                        chat_settings_script, widget_script)
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 VEC = os.path.join(os.path.dirname(HERE), "vectors")
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 
 # The independent reference that wrote the golden file (standard library only).
 _spec = importlib.util.spec_from_file_location(

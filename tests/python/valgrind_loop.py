@@ -17,10 +17,9 @@ import hmac
 import sys
 
 import pylon_idv
+from vectors import SECRET, KEY
 
-SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-KEY = bytes.fromhex(SECRET)
 SIGNER = pylon_idv.Signer(SECRET, previous=[OLD, "0011"])
 BIG = b"y" * 8192                        # above _GIL_RELEASE_MIN: the GIL-released paths
 HOSTILE = "</script><script>alert(1)</script><!--\u2028\u2029\"'&"

@@ -1,10 +1,27 @@
-"""Read the shared test vectors (tests/vectors/*.tsv), relative to this file.
+"""The Python suites' shared harness: the test secret, the reference HMAC, and the shared
+test vectors (tests/vectors/*.tsv), read relative to this file.
 
-Used by the pytest suite and by smoke_abi3.py (which runs without pytest), so it imports
-nothing but the standard library.
+Used by the pytest suite and by the scripts that run without pytest (smoke_abi3.py,
+valgrind_loop.py), so it imports nothing but the standard library.
 """
 
+import hashlib
+import hmac
 import os
+
+# The suites' secret (what tests/vectors/page.tsv and the examples use), and its key bytes.
+SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
+KEY = bytes.fromhex(SECRET)
+
+
+def ref(msg, key=KEY):
+    """The reference email hash: the standard library's HMAC-SHA256, lowercase hex. msg is a
+    str (UTF-8) or bytes; key is bytes, or a hex str."""
+    if isinstance(msg, str):
+        msg = msg.encode()
+    if isinstance(key, str):
+        key = bytes.fromhex(key)
+    return hmac.new(key, msg, hashlib.sha256).hexdigest()
 
 VECTORS = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "vectors")
 
