@@ -207,7 +207,8 @@ core_sources = sorted(os.path.relpath(p, HERE)
 
 extension = Extension(
     "pylon_idv._pylon_idv",
-    sources=core_sources + [os.path.join("bindings", "python", "_pylon_idv.c")],
+    sources=core_sources + [os.path.join("bindings", "python", f)
+                            for f in ("_pylon_idv.c", "args.c", "hash.c", "page.c")],
     include_dirs=[os.path.join("core", "include")] + ssl["include_dirs"],
     library_dirs=ssl["library_dirs"],
     libraries=ssl["libraries"] or ([] if OPENSSL_STATIC else ["crypto"]),
@@ -216,8 +217,9 @@ extension = Extension(
     define_macros=[("Py_LIMITED_API", hex(LIMITED_API)), ("PYLON_IDV_EMBED", None)] + ssl["define_macros"],
     extra_compile_args=compile_args,
     extra_link_args=link_args,
-    depends=glob(os.path.join("core", "src", "*.h")) + [os.path.join("core", "include",
-                                                                      "pylon_idv.h")],
+    depends=glob(os.path.join("core", "src", "*.h")) + [
+        os.path.join("core", "include", "pylon_idv.h"),
+        os.path.join("bindings", "python", "_pylon_idv.h")],
     py_limited_api=True,
 )
 

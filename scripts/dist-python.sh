@@ -153,7 +153,7 @@ for f in PKG-INFO setup.py pyproject.toml MANIFEST.in LICENSE README.md core/inc
          tests/python/test_api.py tests/python/requirements.txt tests/vectors/hmac_sha256.tsv; do
     grep -qx "$top/$f" <<<"$listing" || die "the sdist lacks $f"
 done
-for f in core/src/*.c core/src/*.h; do
+for f in core/src/*.c core/src/*.h bindings/python/*.c bindings/python/*.h; do
     grep -qx "$top/$f" <<<"$listing" || die "the sdist lacks $f"
 done
 if grep -E "^$top/(build|dist)/|\.egg-info|\.so$|\.o$|\.pyc$|__pycache__|\.whl$" <<<"$listing"; then
