@@ -87,6 +87,9 @@ PI_HIDDEN void pi_sha256_blocks(int path, uint32_t h[8], const unsigned char *p,
 PI_HIDDEN void pi_sha256_to_ni(uint32_t ni[8], const uint32_t h[8]);
 /* Both states of a key from its block key k0, in registers (the SHA-NI path's set-up). */
 PI_HIDDEN void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[64]);
+/* The one-shot's short path (len <= PI_SHORT_MAX): k0 to the hex of the tag, in registers. */
+PI_HIDDEN void pi_shani_oneshot_hex(const unsigned char k0[64], char hex[PYLON_IDV_HASH_HEX_SIZE],
+                                    const unsigned char *p, size_t len);
 /* HMAC of len <= PI_SHORT_MAX bytes in registers: the tag, or its 64 hex digits + NUL. */
 PI_HIDDEN void pi_shani_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG],
                                  const unsigned char *p, size_t len);
@@ -138,8 +141,8 @@ PI_HIDDEN unsigned pi_hex_valid(unsigned char c);
 
 /* ---- key.c ---- */
 /* Parse a secret per the contract (trim ASCII whitespace; EMPTY; first non-hex CHAR at its
- * position in the untrimmed string; ODD) and derive the HMAC block key k0. k0 is wiped on
- * error. position may be NULL. */
+ * position in the untrimmed string; ODD) and derive the HMAC block key k0. On error k0 holds
+ * no key material (wiped if any was decoded; not written otherwise). position may be NULL. */
 PI_HIDDEN int  pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t n,
                                size_t *position);
 /* [*lo, *hi): s without the surrounding ASCII whitespace (space, tab, CR, LF) the contract

@@ -84,12 +84,13 @@ static int derive_k0(unsigned char k0[PI_BLOCK], const char *p, size_t n, int he
     pi_sha256 h;
     int valid = 1, urc = 0, rc;
 
-    memset(k0, 0, PI_BLOCK);
     if (n <= PI_BLOCK) {
+        memset(k0 + n, 0, PI_BLOCK - n);    /* the key, zero padded */
         if (hex) return pi_hex_decode(k0, p, n);
         if (n) memcpy(k0, p, n);
         return 1;
     }
+    memset(k0, 0, PI_BLOCK);
     rc = pi_sha256_init(&h);
     if (rc != 0) return rc;
     while (done < n && urc == 0) {
@@ -120,7 +121,6 @@ int pi_secret_to_k0(unsigned char k0[PI_BLOCK], const char *s, size_t n, size_t 
     size_t lo, hi;
     int valid;
 
-    memset(k0, 0, PI_BLOCK);
     if (position) *position = 0;
     if (s == NULL && n != 0) return PYLON_IDV_EINVAL;
     pi_secret_trim(s, n, &lo, &hi);

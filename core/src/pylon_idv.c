@@ -28,9 +28,13 @@ static int oneshot_tag(unsigned char tag[PI_TAG], char *hex, const char *email,
     pi_hmac_key key;
     int rc;
 
-    rc = pi_secret_to_k0(k0, secret_hex, secret_hex_len, NULL);   /* k0 is wiped on error */
+    rc = pi_secret_to_k0(k0, secret_hex, secret_hex_len, NULL);   /* on error, k0 holds no key */
     if (rc != 0) return rc;
     if (email == NULL && email_len != 0) rc = PYLON_IDV_EINVAL;
+#if defined(PI_HAVE_SHANI) && !defined(PYLON_IDV_USE_EVP)
+    else if (hex != NULL && pi_path == PI_PATH_SHANI && email_len <= PI_SHORT_MAX)
+        pi_shani_oneshot_hex(k0, hex, (const unsigned char *)email, email_len);
+#endif
     else {
         memset(&key, 0, sizeof key);
         rc = pi_hmac_key_init(&key, k0);

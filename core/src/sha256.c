@@ -260,9 +260,10 @@ SHANI static inline __m128i ni_pad(__m128i raw, const unsigned char mask[16], si
                                            (pi_pad_window + 16 - (r ^ 3))));
 }
 
-/* HMAC of len <= 55 bytes: the outer state, as SHA-NI holds it, in o0, o1. */
-SHANI static inline void ni_hmac_short(const pi_hmac_key *k, const unsigned char *p, size_t len,
-                                       __m128i *o0, __m128i *o1)
+/* HMAC of len <= 55 bytes from the key's states (i0, i1: inner; o0, o1 in: outer), as SHA-NI
+ * holds them: the outer state after the message in o0, o1. */
+SHANI static inline void ni_hmac_short_st(__m128i i0, __m128i i1, const unsigned char *p,
+                                          size_t len, __m128i *o0, __m128i *o1)
 {
     const __m128i bs = _mm_load_si128((const __m128i *)(const void *)pi_bswap32);
     const __m128i *q = (const __m128i *)(const void *)p;
@@ -296,8 +297,8 @@ SHANI static inline void ni_hmac_short(const pi_hmac_key *k, const unsigned char
     }
     /* bit length of ipad block + message in W15 */
     m3 = _mm_or_si128(m3, _mm_set_epi32((int)((PI_BLOCK + len) << 3), 0, 0, 0));
-    s0 = _mm_loadu_si128((const __m128i *)(const void *)k->inner_ni);
-    s1 = _mm_loadu_si128((const __m128i *)(const void *)(k->inner_ni + 4));
+    s0 = i0;
+    s1 = i1;
     ni_compress(&s0, &s1, m0, m1, m2, m3);
     /* The inner hash as message words H0..H7: ABEF/CDGH -> A B C D, E F G H. */
     a = _mm_shuffle_epi32(_mm_unpackhi_epi64(s0, s1), 0xB1);
@@ -306,10 +307,18 @@ SHANI static inline void ni_hmac_short(const pi_hmac_key *k, const unsigned char
      * it (two stores; measured within noise). */
     PI_WIPE(&s0, sizeof s0);
     PI_WIPE(&s1, sizeof s1);
-    *o0 = _mm_loadu_si128((const __m128i *)(const void *)k->outer_ni);
-    *o1 = _mm_loadu_si128((const __m128i *)(const void *)(k->outer_ni + 4));
     ni_compress(o0, o1, a, b, _mm_set_epi32(0, 0, 0, (int)0x80000000u),
                 _mm_set_epi32((PI_BLOCK + PI_TAG) << 3, 0, 0, 0));
+}
+
+SHANI static inline void ni_hmac_short(const pi_hmac_key *k, const unsigned char *p, size_t len,
+                                       __m128i *o0, __m128i *o1)
+{
+    *o0 = _mm_loadu_si128((const __m128i *)(const void *)k->outer_ni);
+    *o1 = _mm_loadu_si128((const __m128i *)(const void *)(k->outer_ni + 4));
+    ni_hmac_short_st(_mm_loadu_si128((const __m128i *)(const void *)k->inner_ni),
+                     _mm_loadu_si128((const __m128i *)(const void *)(k->inner_ni + 4)),
+                     p, len, o0, o1);
 }
 
 /* The digest bytes (H0..H3 and H4..H7 big-endian) from an ABEF/CDGH state. */
@@ -347,34 +356,42 @@ SHANI static inline void ni_store_h(uint32_t h[8], __m128i s0, __m128i s1)
     _mm_storeu_si128((__m128i *)(void *)(h + 4), _mm_alignr_epi8(s1, t, 8));     /* E F G H */
 }
 
-SHANI void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
+SHANI static inline void ni_key_states(const unsigned char k0[PI_BLOCK], __m128i *i0,
+                                       __m128i *i1, __m128i *o0, __m128i *o1)
 {
     const __m128i bs = _mm_load_si128((const __m128i *)(const void *)pi_bswap32);
     const __m128i ip = _mm_set1_epi8(0x36), op = _mm_set1_epi8(0x5c);
     const __m128i *q = (const __m128i *)(const void *)k0;
     __m128i w0 = _mm_loadu_si128(q), w1 = _mm_loadu_si128(q + 1);
     __m128i w2 = _mm_loadu_si128(q + 2), w3 = _mm_loadu_si128(q + 3);
-    __m128i i0 = _mm_load_si128((const __m128i *)(const void *)pi_iv_ni), i1, o0, o1;
 
-    i1 = _mm_load_si128((const __m128i *)(const void *)(pi_iv_ni + 4));
-    o0 = i0; o1 = i1;
-    ni_compress(&i0, &i1, _mm_shuffle_epi8(_mm_xor_si128(w0, ip), bs),
+    *i0 = _mm_load_si128((const __m128i *)(const void *)pi_iv_ni);
+    *i1 = _mm_load_si128((const __m128i *)(const void *)(pi_iv_ni + 4));
+    *o0 = *i0; *o1 = *i1;
+    ni_compress(i0, i1, _mm_shuffle_epi8(_mm_xor_si128(w0, ip), bs),
                 _mm_shuffle_epi8(_mm_xor_si128(w1, ip), bs),
                 _mm_shuffle_epi8(_mm_xor_si128(w2, ip), bs),
                 _mm_shuffle_epi8(_mm_xor_si128(w3, ip), bs));
-    ni_compress(&o0, &o1, _mm_shuffle_epi8(_mm_xor_si128(w0, op), bs),
+    ni_compress(o0, o1, _mm_shuffle_epi8(_mm_xor_si128(w0, op), bs),
                 _mm_shuffle_epi8(_mm_xor_si128(w1, op), bs),
                 _mm_shuffle_epi8(_mm_xor_si128(w2, op), bs),
                 _mm_shuffle_epi8(_mm_xor_si128(w3, op), bs));
+    /* in case the compiler kept any of the key's words in a stack slot */
+    PI_WIPE(&w0, sizeof w0); PI_WIPE(&w1, sizeof w1);
+    PI_WIPE(&w2, sizeof w2); PI_WIPE(&w3, sizeof w3);
+}
+
+SHANI void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
+{
+    __m128i i0, i1, o0, o1;
+
+    ni_key_states(k0, &i0, &i1, &o0, &o1);
     _mm_storeu_si128((__m128i *)(void *)k->inner_ni, i0);
     _mm_storeu_si128((__m128i *)(void *)(k->inner_ni + 4), i1);
     _mm_storeu_si128((__m128i *)(void *)k->outer_ni, o0);
     _mm_storeu_si128((__m128i *)(void *)(k->outer_ni + 4), o1);
     ni_store_h(k->inner, i0, i1);
     ni_store_h(k->outer, o0, o1);
-    /* in case the compiler kept any of the key's words in a stack slot */
-    PI_WIPE(&w0, sizeof w0); PI_WIPE(&w1, sizeof w1);
-    PI_WIPE(&w2, sizeof w2); PI_WIPE(&w3, sizeof w3);
 }
 
 /* 16 digest bytes -> 32 lowercase hex digits (a shuffle as the table: no memory lookup). */
@@ -393,6 +410,24 @@ SHANI void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_S
 {
     __m128i o0, o1, d0, d1;
     ni_hmac_short(k, p, len, &o0, &o1);
+    NI_DIGEST(o0, o1, d0, d1);
+    PI_WIPE(&o0, sizeof o0);
+    PI_WIPE(&o1, sizeof o1);
+    ni_hex32(hex, d0);
+    ni_hex32(hex + 32, d1);
+    hex[64] = '\0';
+}
+
+/* The one-shot's short path: the key's states and the message, all in registers (no key
+ * structure to store, load and wipe): hex of HMAC(k0, p[0..len)), len <= PI_SHORT_MAX. */
+SHANI void pi_shani_oneshot_hex(const unsigned char k0[PI_BLOCK], char hex[PYLON_IDV_HASH_HEX_SIZE],
+                                const unsigned char *p, size_t len)
+{
+    __m128i i0, i1, o0, o1, d0, d1;
+    ni_key_states(k0, &i0, &i1, &o0, &o1);
+    ni_hmac_short_st(i0, i1, p, len, &o0, &o1);
+    PI_WIPE(&i0, sizeof i0);               /* the key's states, should they sit in a slot */
+    PI_WIPE(&i1, sizeof i1);
     NI_DIGEST(o0, o1, d0, d1);
     PI_WIPE(&o0, sizeof o0);
     PI_WIPE(&o1, sizeof o1);
