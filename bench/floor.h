@@ -39,24 +39,30 @@ static void hex8(char *o, uint32_t w)
     memcpy(o, &nib, 8);
 }
 
-/* Two SHA256_Transform calls on prebuilt blocks (the second built with word stores). */
-static void transform_floor_call(void)
+/* The message under a key's two states: SHA256_Transform on the prebuilt block, then on the
+ * outer block (built with word stores), then hex. */
+static void transform_message(SHA256_CTX *c, SHA256_CTX *o)
 {
-    SHA256_CTX c = lim_inner;
     int i;
-    SHA256_Transform(&c, lim_block);
+    SHA256_Transform(c, lim_block);
     for (i = 0; i < 8; i++) {
-        uint32_t v = __builtin_bswap32(c.h[i]);
+        uint32_t v = __builtin_bswap32(c->h[i]);
         memcpy(lim_block2 + 4 * i, &v, 4);
     }
-    c = lim_outer;
-    SHA256_Transform(&c, lim_block2);
-    for (i = 0; i < 8; i++) hex8(out + 8 * i, c.h[i]);
+    SHA256_Transform(o, lim_block2);
+    for (i = 0; i < 8; i++) hex8(out + 8 * i, o->h[i]);
     out[64] = 0;
 }
 
-/* The stateless fallback: decode the text (SWAR-free, two digits a step), both key blocks
- * through SHA256_Transform from the IV, then the two message compressions. */
+/* Two SHA256_Transform calls on prebuilt blocks, from the prebuilt key states. */
+static void transform_floor_call(void)
+{
+    SHA256_CTX c = lim_inner, o = lim_outer;
+    transform_message(&c, &o);
+}
+
+/* The stateless fallback: decode the text (two digits a step), both key blocks through
+ * SHA256_Transform from the IV, then the two message compressions. */
 static const char *fl_secret;              /* the 64-digit text the stateless floors read */
 static void transform_stateless_call(void)
 {
@@ -73,14 +79,7 @@ static void transform_stateless_call(void)
     SHA256_Init(&c); SHA256_Transform(&c, k);
     for (i = 0; i < 64; i++) k[i] ^= 0x36 ^ 0x5c;
     SHA256_Init(&o); SHA256_Transform(&o, k);
-    SHA256_Transform(&c, lim_block);
-    for (i = 0; i < 8; i++) {
-        uint32_t v = __builtin_bswap32(c.h[i]);
-        memcpy(lim_block2 + 4 * i, &v, 4);
-    }
-    SHA256_Transform(&o, lim_block2);
-    for (i = 0; i < 8; i++) hex8(out + 8 * i, o.h[i]);
-    out[64] = 0;
+    transform_message(&c, &o);
 }
 
 #if defined(FLOOR_NI)
@@ -129,14 +128,12 @@ NI static inline void fl_hex(char *o, __m128i d)
     _mm_storeu_si128((__m128i *)(void *)(o + 16), _mm_shuffle_epi8(lut, _mm_unpackhi_epi8(hi, lo)));
 }
 
-NI static void ni_floor_call(void)
+/* The message under a key's two states (inner s0, s1; outer o0, o1), all in registers: the
+ * prebuilt block, the inner hash shuffled straight into the outer block, then hex. */
+NI static inline void fl_message(__m128i s0, __m128i s1, __m128i o0, __m128i o1)
 {
     const __m128i *q = (const __m128i *)(const void *)fl_block;
     const __m128i sw = _mm_set_epi8(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
-    __m128i s0 = _mm_load_si128((const __m128i *)(const void *)fl_inner);
-    __m128i s1 = _mm_load_si128((const __m128i *)(const void *)(fl_inner + 4));
-    __m128i o0 = _mm_load_si128((const __m128i *)(const void *)fl_outer);
-    __m128i o1 = _mm_load_si128((const __m128i *)(const void *)(fl_outer + 4));
     fl_compress(&s0, &s1, _mm_load_si128(q), _mm_load_si128(q + 1), _mm_load_si128(q + 2),
                 _mm_load_si128(q + 3));
     fl_compress(&o0, &o1, _mm_shuffle_epi32(_mm_unpackhi_epi64(s0, s1), 0xB1),
@@ -145,6 +142,14 @@ NI static void ni_floor_call(void)
     fl_hex(out, _mm_shuffle_epi8(_mm_unpackhi_epi64(o0, o1), sw));
     fl_hex(out + 32, _mm_shuffle_epi8(_mm_unpacklo_epi64(o0, o1), sw));
     out[64] = 0;
+}
+
+NI static void ni_floor_call(void)
+{
+    fl_message(_mm_load_si128((const __m128i *)(const void *)fl_inner),
+               _mm_load_si128((const __m128i *)(const void *)(fl_inner + 4)),
+               _mm_load_si128((const __m128i *)(const void *)fl_outer),
+               _mm_load_si128((const __m128i *)(const void *)(fl_outer + 4)));
 }
 
 /* The stateless floor with SHA-NI: the secret's 64 digits decoded 16 at a time (nibble =
@@ -164,12 +169,10 @@ NI static inline __m128i fl_unhex16(const char *p)
 NI static void ni_stateless_call(void)
 {
     const __m128i bswap = _mm_set_epi8(12, 13, 14, 15, 8, 9, 10, 11, 4, 5, 6, 7, 0, 1, 2, 3);
-    const __m128i sw = _mm_set_epi8(8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7);
     const __m128i ipad = _mm_set1_epi8(0x36), opad = _mm_set1_epi8(0x5c);
     /* the IV as ABEF, CDGH */
     const __m128i iv0 = _mm_set_epi32(0x6a09e667, (int)0xbb67ae85, 0x510e527f, (int)0x9b05688c);
     const __m128i iv1 = _mm_set_epi32(0x3c6ef372, (int)0xa54ff53a, 0x1f83d9ab, 0x5be0cd19);
-    const __m128i *q = (const __m128i *)(const void *)fl_block;
     __m128i k0 = _mm_packus_epi16(fl_unhex16(fl_secret), fl_unhex16(fl_secret + 16));
     __m128i k1 = _mm_packus_epi16(fl_unhex16(fl_secret + 32), fl_unhex16(fl_secret + 48));
     __m128i s0 = iv0, s1 = iv1, o0 = iv0, o1 = iv1;
@@ -179,15 +182,7 @@ NI static void ni_stateless_call(void)
     fl_compress(&o0, &o1, _mm_shuffle_epi8(_mm_xor_si128(k0, opad), bswap),
                 _mm_shuffle_epi8(_mm_xor_si128(k1, opad), bswap), _mm_set1_epi8(0x5c),
                 _mm_set1_epi8(0x5c));
-    k0 = k1 = _mm_setzero_si128();
-    fl_compress(&s0, &s1, _mm_load_si128(q), _mm_load_si128(q + 1), _mm_load_si128(q + 2),
-                _mm_load_si128(q + 3));
-    fl_compress(&o0, &o1, _mm_shuffle_epi32(_mm_unpackhi_epi64(s0, s1), 0xB1),
-                _mm_shuffle_epi32(_mm_unpacklo_epi64(s0, s1), 0xB1),
-                _mm_set_epi32(0, 0, 0, (int)0x80000000u), _mm_set_epi32(768, 0, 0, 0));
-    fl_hex(out, _mm_shuffle_epi8(_mm_unpackhi_epi64(o0, o1), sw));
-    fl_hex(out + 32, _mm_shuffle_epi8(_mm_unpacklo_epi64(o0, o1), sw));
-    out[64] = 0;
+    fl_message(s0, s1, o0, o1);
 }
 
 static int have_shani(void)

@@ -446,7 +446,6 @@ static size_t json_size(lua_State *L, size_t n)
     return PYLON_IDV_JSON_STRING_SIZE(n);
 }
 
-#define PI_PAGE_OVERHEAD PYLON_IDV_PAGE_FIXED_SIZE   /* the fixed text of any form */
 
 /* opts: nil, or a table whose only key may be nonce (when takes_nonce; the JSON text and the
  * data element take no option at all); any other key is a mistake, raised. The nonce. */
@@ -526,7 +525,7 @@ static int page_call(lua_State *L, int kind)
     lua_settop(L, 4);
 
     /* Pass 1: types (raised), count, a bound on the output. No pointer kept. */
-    total = PI_PAGE_OVERHEAD + nonce_len;
+    total = PYLON_IDV_PAGE_FIXED_SIZE + nonce_len;    /* every form's fixed text */
     add_size(L, &total, json_size(L, email_len));
     lua_pushnil(L);
     while (lua_next(L, 3) != 0) {

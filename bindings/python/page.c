@@ -445,20 +445,22 @@ static PyObject *m_chat_settings_data(PyObject *module, PyObject *args, PyObject
  * core's check / size / render trio for that tag. */
 typedef struct tag_form {
     const char *fname, *argname;
+    const char *format;              /* PyArg_ParseTupleAndKeywords's, naming the function */
     int (*check)(const char *, size_t, const char *, size_t, pylon_idv_page_error *);
     size_t (*size)(size_t, size_t);
     size_t (*render)(char *, const char *, size_t, const char *, size_t);
 } tag_form;
 
-static const tag_form WIDGET = { "widget_script", "app_id", pylon_idv_widget_check,
+static const tag_form WIDGET = { "widget_script", "app_id", "O|$O:widget_script",
+                                 pylon_idv_widget_check,
                                  pylon_idv_widget_size, pylon_idv_widget_render };
-static const tag_form SCRIPT_TAG = { "script_tag", "src", pylon_idv_script_tag_check,
+static const tag_form SCRIPT_TAG = { "script_tag", "src", "O|$O:script_tag",
+                                     pylon_idv_script_tag_check,
                                      pylon_idv_script_tag_size, pylon_idv_script_tag_render };
 
 static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *args, PyObject *kwargs)
 {
     char *kwlist[3];
-    char format[32];
     module_state *st = get_state(module);
     PyObject *value = NULL, *nonce = Py_None, *res = NULL;
     page_args a;
@@ -469,8 +471,7 @@ static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *args, P
 
     if (st == NULL) return NULL;
     kwlist[0] = (char *)t->argname; kwlist[1] = (char *)"nonce"; kwlist[2] = NULL;
-    snprintf(format, sizeof format, "O|$O:%s", t->fname);
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, format, kwlist, &value, &nonce))
+    if (!PyArg_ParseTupleAndKeywords(args, kwargs, t->format, kwlist, &value, &nonce))
         return NULL;
     memset(&a, 0, sizeof a);
     if ((a.owners = PyList_New(0)) == NULL) return NULL;

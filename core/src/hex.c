@@ -7,7 +7,6 @@
 
 #include "internal.h"
 
-
 #if defined(__SSE2__)
 #  include <emmintrin.h>
 #endif

@@ -57,7 +57,6 @@ int pi_hmac_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
 
 #if defined(PI_HAVE_SHANI) && !defined(PYLON_IDV_USE_EVP)
     if (path == PI_PATH_SHANI) {           /* both blocks in registers, no pad buffer */
-        (void)pad; (void)i;
         pi_shani_key_init(k, k0);
         return PYLON_IDV_OK;
     }

@@ -3,7 +3,6 @@
  * text does not depend on the binding, the C library's printf or the locale: integers in
  * decimal, finite doubles in the shortest form that reads back as the same double.
  */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

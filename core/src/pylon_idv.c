@@ -36,8 +36,7 @@ static int oneshot_tag(unsigned char tag[PI_TAG], char *hex, const char *email,
         pi_shani_oneshot_hex(k0, hex, (const unsigned char *)email, email_len);
 #endif
     else {
-        memset(&key, 0, sizeof key);
-        rc = pi_hmac_key_init(&key, k0);
+        rc = pi_hmac_key_init(&key, k0);   /* sets every field (zeroes the EVP ones first) */
         if (rc == 0) rc = hex ? pi_hmac_hex(&key, hex, email, email_len)
                               : pi_hmac(&key, tag, email, email_len);
         pi_hmac_key_wipe(&key);

@@ -2,23 +2,23 @@
  * settings.c -- the page: the one builder of the chat widget's settings (DESIGN.md, "The
  * page"), shared by every binding, so Python and Lua print the same bytes.
  *
- *   pylon_idv_page_prepare   every check, in this order: app_id, nonce, email, each field (name,
- *                     then value); the fields sorted by their UTF-8 bytes; then the hash.
- *                     Nothing is signed before every check has passed.
- *   pylon_idv_page_render    the settings as JSON text, as an inline <script> (with a nonce
- *                     attribute when given one), or as a <script type="application/json">
- *                     data element that pylon-chat.js reads.
- *   pylon_idv_widget_render  the widget loader: the window.Pylon command queue, and a <script src>
- *                     for https://widget.usepylon.com/widget/<app_id>.
+ *   pylon_idv_page_prepare      every check, in this order: app_id, nonce, email, each field
+ *                               (name, then value); the fields sorted by their UTF-8 bytes;
+ *                               then the hash. Nothing is signed before every check passed.
+ *   pylon_idv_page_render       the settings as JSON text, as an inline <script> (with a
+ *                               nonce attribute when given one), or as a <script
+ *                               type="application/json"> data element that pylon-chat.js reads.
+ *   pylon_idv_widget_render     the widget loader: the window.Pylon command queue, and a
+ *                               <script src> for https://widget.usepylon.com/widget/<app_id>.
+ *   pylon_idv_script_tag_render the <script src> that loads pylon-chat.js.
  *
  * Strings are escaped by script.c (pylon_idv_json_string): besides JSON's escapes, < > &
  * U+2028 U+2029 become \u escapes, so no value can close the element, open a comment or end
  * a line. Numbers: integers within +-(2^53 - 1) (JavaScript's exact range), finite doubles
  * in the shortest form that reads back as the same double, written as JavaScript writes
  * numbers (Number.prototype.toString), so the text does not depend on the binding, the C
- * library's printf or the locale.
+ * library's printf or the locale (number.c).
  */
-#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>

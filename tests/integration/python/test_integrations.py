@@ -50,6 +50,7 @@ def test_import_pylon_idv_imports_no_framework():
 # ----------------------------------------------------------------------------- shared checks
 
 from pylon_idv import _web  # noqa: E402
+from django_settings import django_setup  # noqa: E402
 
 BAD = [
     ("E001", dict(environ={}), "PYLON_IDENTITY_SECRET"),
@@ -126,21 +127,6 @@ def test_no_frame_of_the_package_holds_the_secret(monkeypatch):
 
 
 # ----------------------------------------------------------------------------------- Django
-
-def django_setup():
-    import django
-    from django.conf import settings
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False, SECRET_KEY="x" * 50, ALLOWED_HOSTS=["*"], USE_TZ=True,
-            INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes",
-                            "django.contrib.staticfiles", "pylon_idv.django"],
-            STATIC_URL="/static/",
-            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
-                        "APP_DIRS": True, "OPTIONS": {}}],
-            PYLON_IDV_APP_ID="dj-app")
-        django.setup()
-
 
 class FakeUser:
     is_authenticated = True

@@ -14,6 +14,8 @@ import pytest
 import pylon_idv
 from pylon_idv import _web
 
+from django_settings import django_setup
+
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 SECRET = pylon_idv.generate_secret()
 OLD1 = pylon_idv.generate_secret()
@@ -88,26 +90,11 @@ def test_rule_is_documented_in_the_module():
 
 # ---------------------------------------------------------------- each integration
 
-def _django_setup():
-    import django
-    from django.conf import settings
-    if not settings.configured:
-        settings.configure(
-            DEBUG=False, SECRET_KEY="x" * 50, ALLOWED_HOSTS=["*"], USE_TZ=True,
-            INSTALLED_APPS=["django.contrib.auth", "django.contrib.contenttypes",
-                            "django.contrib.staticfiles", "pylon_idv.django"],
-            STATIC_URL="/static/",
-            TEMPLATES=[{"BACKEND": "django.template.backends.django.DjangoTemplates",
-                        "APP_DIRS": True, "OPTIONS": {}}],
-            PYLON_IDV_APP_ID="dj-app")
-        django.setup()
-
-
 def django(value, monkeypatch):
     """(signer, problem texts) as pylon_idv.django sees the environment."""
     from django.core import checks
     from pylon_idv.django import conf
-    _django_setup()
+    django_setup()
     monkeypatch.setenv("PYLON_IDENTITY_SECRET", SECRET)
     monkeypatch.setenv(VAR, value)
     errors = [e for e in checks.run_checks() if e.id.startswith("pylon_idv")]
