@@ -131,9 +131,9 @@ static inline uint64_t decode8(unsigned char out[4], const char *in)
 }
 
 #if defined(__SSE2__)
-/* Sixteen hex digits at once (SSE2, baseline on x86-64): out[8] gets their bytes; returns a
- * 16-bit mask with a bit set for each character that was a hex digit. */
-static inline unsigned decode16(unsigned char out[8], const char *in)
+/* Sixteen hex digits at once (SSE2, baseline on x86-64): their eight bytes, one in the low
+ * half of each 16-bit lane; *mask gets a bit set for each character that was a hex digit. */
+static inline __m128i pairs16(const char *in, unsigned *mask)
 {
     const __m128i zero = _mm_setzero_si128();
     __m128i v = _mm_loadu_si128((const __m128i *)(const void *)in);
@@ -145,9 +145,19 @@ static inline unsigned decode16(unsigned char out[8], const char *in)
                                _mm_and_si128(alpha, _mm_add_epi8(y, _mm_set1_epi8(10))));
     /* each 16-bit lane holds (first digit, second digit): first << 4 | second */
     __m128i hi = _mm_and_si128(val, _mm_set1_epi16(0x00ff));
-    __m128i pair = _mm_or_si128(_mm_slli_epi16(hi, 4), _mm_srli_epi16(val, 8));
-    _mm_storel_epi64((__m128i *)(void *)out, _mm_packus_epi16(pair, zero));
-    return (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+    *mask = (unsigned)_mm_movemask_epi8(_mm_or_si128(digit, alpha));
+    return _mm_or_si128(_mm_slli_epi16(hi, 4), _mm_srli_epi16(val, 8));
+}
+
+/* Thirty-two hex digits: out[16] gets their bytes in one 16-byte store (so a 16-byte load of
+ * them, as the SHA-NI key set-up does next, is forwarded from the store, not stalled); returns
+ * a 32-bit mask with a bit set for each character that was a hex digit. */
+static inline uint32_t decode32(unsigned char out[16], const char *in)
+{
+    unsigned m0, m1;
+    __m128i a = pairs16(in, &m0), b = pairs16(in + 16, &m1);
+    _mm_storeu_si128((__m128i *)(void *)out, _mm_packus_epi16(a, b));
+    return (uint32_t)m0 | (uint32_t)m1 << 16;
 }
 #endif
 
@@ -157,7 +167,7 @@ int pi_hex_decode(unsigned char *out, const char *in, size_t n)
     unsigned ok, tail = 0xffu;
     size_t i = 0;
 #if defined(__SSE2__)
-    for (; i + 8 <= n; i += 8) bad |= decode16(out + i, in + 2 * i) ^ 0xffffu;
+    for (; i + 16 <= n; i += 16) bad |= decode32(out + i, in + 2 * i) ^ 0xffffffffu;
 #endif
     for (; i + 4 <= n; i += 4) bad |= decode8(out + i, in + 2 * i) ^ LANES_H;
     for (; i < n; i++) {

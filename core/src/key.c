@@ -85,7 +85,9 @@ static int derive_k0(unsigned char k0[PI_BLOCK], const char *p, size_t n, int he
     int valid = 1, urc = 0, rc;
 
     if (n <= PI_BLOCK) {
-        memset(k0 + n, 0, PI_BLOCK - n);    /* the key, zero padded */
+        /* the key, zero padded: the whole block cleared first (a constant size, so four
+         * inlined stores, where the pad's variable size was a call to memset) */
+        memset(k0, 0, PI_BLOCK);
         if (hex) return pi_hex_decode(k0, p, n);
         if (n) memcpy(k0, p, n);
         return 1;
