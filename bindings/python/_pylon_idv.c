@@ -29,7 +29,9 @@
 
 #include "_pylon_idv.h"
 
-const char *const kw_text[KW_COUNT] = { "email", "secret_hex", "email_hash", "key_bytes" };
+const char *const kw_text[KW_COUNT] = { "email", "secret_hex", "email_hash", "key_bytes",
+                                        "previous", "secret_or_signer", "app_id", "nonce",
+                                        "src" };
 
 /* ---------------------------------------------------------------------- module */
 

@@ -46,7 +46,8 @@
 
 /* ------------------------------------------------------------------ module state */
 
-enum { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH, KW_KEY_BYTES, KW_COUNT };
+enum { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH, KW_KEY_BYTES, KW_PREVIOUS, KW_SECRET_OR_SIGNER,
+       KW_APP_ID, KW_NONCE, KW_SRC, KW_COUNT };
 extern const char *const kw_text[KW_COUNT];
 
 typedef struct {
@@ -71,29 +72,45 @@ static inline module_state *state_of_type(PyTypeObject *tp)
 
 /* ---------------------------------------------------------------- args.c */
 
-int  parse_args_kw(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-                   PyObject *kwnames, const module_state *st, const int *names,
-                   Py_ssize_t n, Py_ssize_t nrequired, PyObject **out);
+/* A function's signature, for the one argument parser: names[i] (a KW_*) of each of its n
+ * parameters in order; the first npos may be given by position, the rest only by keyword;
+ * the first nrequired are required. rest: other keywords are the caller's (**fields), not
+ * an error. */
+typedef struct {
+    const char *fname;
+    const int *names;
+    Py_ssize_t n, npos, nrequired;
+    int rest;
+} pi_sig;
+
+/* The one argument parser (METH_FASTCALL | METH_KEYWORDS): out[i] gets a borrowed reference
+ * for parameter i (NULL when an optional one is omitted); with sig->rest, rest[] gets the
+ * index in kwnames of every other keyword and *nrest their count (rest holds room for every
+ * keyword). */
+int  parse_args_kw(const pi_sig *sig, const module_state *st, PyObject *const *args,
+                   Py_ssize_t nargs, PyObject *kwnames, PyObject **out, Py_ssize_t *rest,
+                   Py_ssize_t *nrest);
+/* The same for a tuple and a dict (tp_new): the call turned into the vector form first. */
+int  parse_args_tuple(const pi_sig *sig, const module_state *st, PyObject *args,
+                      PyObject *kwds, PyObject **out);
 void type_error(const char *fname, const char *arg, const char *expected, PyObject *o);
 
 /* The hot path: every argument by position, nothing to look up, not even the module state
  * (only keyword names need it). owner is the module of a module function, or the instance
  * of a Signer method (is_method), whose type leads to the module state. */
-static inline int parse_args(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-                             PyObject *kwnames, PyObject *owner, int is_method,
-                             const int *names, Py_ssize_t n, Py_ssize_t nrequired,
-                             PyObject **out)
+static inline int parse_args(const pi_sig *sig, PyObject *const *args, Py_ssize_t nargs,
+                             PyObject *kwnames, PyObject *owner, int is_method, PyObject **out)
 {
     const module_state *st;
     Py_ssize_t i;
 
-    if (kwnames == NULL && nargs == n) {
-        for (i = 0; i < n; i++) out[i] = args[i];
+    if (kwnames == NULL && nargs == sig->n && sig->npos == sig->n) {
+        for (i = 0; i < nargs; i++) out[i] = args[i];
         return 0;
     }
     st = is_method ? state_of_type(Py_TYPE(owner)) : get_state(owner);
     if (st == NULL) return -1;
-    return parse_args_kw(fname, args, nargs, kwnames, st, names, n, nrequired, out);
+    return parse_args_kw(sig, st, args, nargs, kwnames, out, NULL, NULL);
 }
 
 /* A hash (64 ASCII hex digits) as a str. The limited API has no PyUnicode_New to write the

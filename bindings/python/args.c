@@ -4,18 +4,23 @@
 
 /* ------------------------------------------------------------ argument parsing */
 
-/* Positional-or-keyword arguments of a METH_FASTCALL | METH_KEYWORDS function. out[i]
- * receives borrowed references (NULL for an omitted optional one). The general case, with
- * keywords or omitted arguments; parse_args() below handles all-positional calls inline. */
-int parse_args_kw(const char *fname, PyObject *const *args, Py_ssize_t nargs,
-                         PyObject *kwnames, const module_state *st, const int *names,
-                         Py_ssize_t n, Py_ssize_t nrequired, PyObject **out)
+/* The one argument parser: see pi_sig in _pylon_idv.h. Its messages follow CPython's. */
+int parse_args_kw(const pi_sig *sig, const module_state *st, PyObject *const *args,
+                  Py_ssize_t nargs, PyObject *kwnames, PyObject **out, Py_ssize_t *rest,
+                  Py_ssize_t *nrest)
 {
-    Py_ssize_t i, j, nkw = 0;
+    const char *fname = sig->fname;
+    Py_ssize_t i, j, n = sig->n, nkw = 0;
 
-    if (nargs > n) {
-        PyErr_Format(PyExc_TypeError, "%s() takes %s %zd argument%s (%zd given)", fname,
-                     n == nrequired ? "exactly" : "at most", n, n == 1 ? "" : "s", nargs);
+    if (nrest != NULL) *nrest = 0;
+    if (nargs > sig->npos) {
+        if (sig->npos == n)
+            PyErr_Format(PyExc_TypeError, "%s() takes %s %zd argument%s (%zd given)", fname,
+                         n == sig->nrequired ? "exactly" : "at most", n, n == 1 ? "" : "s",
+                         nargs);
+        else
+            PyErr_Format(PyExc_TypeError, "%s() takes at most %zd positional argument%s "
+                         "(%zd given)", fname, sig->npos, sig->npos == 1 ? "" : "s", nargs);
         return -1;
     }
     for (i = 0; i < n; i++) out[i] = i < nargs ? args[i] : NULL;
@@ -24,13 +29,17 @@ int parse_args_kw(const char *fname, PyObject *const *args, Py_ssize_t nargs,
         PyObject *key = PyTuple_GetItem(kwnames, j);   /* borrowed */
         if (key == NULL) return -1;
         for (i = 0; i < n; i++)                          /* interned: usually identical */
-            if (key == st->kw[names[i]]) break;
+            if (key == st->kw[sig->names[i]]) break;
         if (i == n) {
             for (i = 0; i < n; i++) {
-                int c = PyUnicode_Compare(key, st->kw[names[i]]);
+                int c = PyUnicode_Compare(key, st->kw[sig->names[i]]);
                 if (c == -1 && PyErr_Occurred()) return -1;
                 if (c == 0) break;
             }
+        }
+        if (i == n && sig->rest) {
+            rest[(*nrest)++] = j;
+            continue;
         }
         if (i == n) {
             PyErr_Format(PyExc_TypeError, "%s() got an unexpected keyword argument '%U'",
@@ -39,19 +48,50 @@ int parse_args_kw(const char *fname, PyObject *const *args, Py_ssize_t nargs,
         }
         if (out[i] != NULL) {
             PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%s'",
-                         fname, kw_text[names[i]]);
+                         fname, kw_text[sig->names[i]]);
             return -1;
         }
         out[i] = args[nargs + j];
     }
-    for (i = 0; i < nrequired; i++) {
-        if (out[i] == NULL) {
+    for (i = 0; i < sig->nrequired; i++) {
+        if (out[i] != NULL) continue;
+        if (i < sig->npos)
             PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %zd)",
-                         fname, kw_text[names[i]], i + 1);
-            return -1;
-        }
+                         fname, kw_text[sig->names[i]], i + 1);
+        else
+            PyErr_Format(PyExc_TypeError, "%s() missing required keyword-only argument: '%s'",
+                         fname, kw_text[sig->names[i]]);
+        return -1;
     }
     return 0;
+}
+
+int parse_args_tuple(const pi_sig *sig, const module_state *st, PyObject *args,
+                     PyObject *kwds, PyObject **out)
+{
+    PyObject *vec[8], *kwnames = NULL, *key, *value;
+    Py_ssize_t nargs = PyTuple_Size(args), nkw = kwds != NULL ? PyDict_Size(kwds) : 0;
+    Py_ssize_t i, pos = 0;
+    int rc;
+
+    if (nargs < 0 || nkw < 0) return -1;
+    if (nargs + nkw > (Py_ssize_t)(sizeof vec / sizeof *vec)) {
+        PyErr_Format(PyExc_TypeError, "%s() takes at most %zd arguments (%zd given)",
+                     sig->fname, sig->n, nargs + nkw);
+        return -1;
+    }
+    for (i = 0; i < nargs; i++) vec[i] = PyTuple_GetItem(args, i);
+    if (nkw > 0) {
+        if ((kwnames = PyTuple_New(nkw)) == NULL) return -1;
+        for (i = 0; PyDict_Next(kwds, &pos, &key, &value); i++) {
+            vec[nargs + i] = value;
+            Py_INCREF(key);
+            PyTuple_SetItem(kwnames, i, key);
+        }
+    }
+    rc = parse_args_kw(sig, st, vec, nargs, kwnames, out, NULL, NULL);
+    Py_XDECREF(kwnames);
+    return rc;
 }
 
 

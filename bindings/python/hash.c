@@ -21,12 +21,13 @@ static PyObject *m_sign(PyObject *module, PyObject *const *args, Py_ssize_t narg
                         PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL, KW_SECRET_HEX };
+    static const pi_sig sig = { "sign", names, 2, 2, 2, 0 };
     PyObject *a[2], *res = NULL;
     pi_buf e = { 0 }, s = { 0 };
     char hash[PYLON_IDV_HASH_HEX_SIZE];
     int rc;
 
-    if (parse_args("sign", args, nargs, kwnames, module, 0, names, 2, 2, a) < 0) return NULL;
+    if (parse_args(&sig, args, nargs, kwnames, module, 0, a) < 0) return NULL;
     if (buf_email(a[0], &e, "sign") < 0) goto done;
     if (buf_secret(a[1], &s, "sign", "secret_hex") < 0) goto done;
     if (buf_freeze_for(e.n, &e, &s, NULL) < 0) goto done;
@@ -51,12 +52,12 @@ static PyObject *m_verify(PyObject *module, PyObject *const *args, Py_ssize_t na
                           PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH };
+    static const pi_sig sig = { "verify", names, 3, 3, 3, 0 };
     PyObject *a[3], *res = NULL;
     pi_buf e = { 0 }, s = { 0 }, h = { 0 };
     int rc;
 
-    if (parse_args("verify", args, nargs, kwnames, module, 0, names, 3, 3, a) < 0)
-        return NULL;
+    if (parse_args(&sig, args, nargs, kwnames, module, 0, a) < 0) return NULL;
     if (buf_email(a[0], &e, "verify") < 0) goto done;
     if (buf_secret(a[1], &s, "verify", "secret_hex") < 0) goto done;
     if (buf_hash(a[2], &h, "verify") < 0) goto done;
@@ -110,12 +111,12 @@ static PyObject *m_diagnose(PyObject *module, PyObject *const *args, Py_ssize_t 
                             PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL, KW_SECRET_HEX, KW_EMAIL_HASH };
+    static const pi_sig sig = { "diagnose", names, 3, 3, 3, 0 };
     PyObject *a[3], *res = NULL;
     pi_buf e = { 0 }, s = { 0 }, h = { 0 };
     int cause;
 
-    if (parse_args("diagnose", args, nargs, kwnames, module, 0, names, 3, 3, a) < 0)
-        return NULL;
+    if (parse_args(&sig, args, nargs, kwnames, module, 0, a) < 0) return NULL;
     if (buf_email(a[0], &e, "diagnose") < 0) goto done;
     if (buf_secret(a[1], &s, "diagnose", "secret_hex") < 0) goto done;
     if (buf_hash(a[2], &h, "diagnose") < 0) goto done;
@@ -214,17 +215,19 @@ PyDoc_STRVAR(Signer_doc,
 
 static PyObject *Signer_new(PyTypeObject *type, PyObject *args, PyObject *kwds)
 {
-    static char *kwlist[] = { "secret_hex", "previous", NULL };
+    static const int names[] = { KW_SECRET_HEX, KW_PREVIOUS };
+    static const pi_sig sig = { "Signer", names, 2, 1, 1, 0 };
     module_state *st = state_of_type(type);
-    PyObject *secret = NULL, *previous = NULL, *item;
+    PyObject *a[2], *secret, *previous, *item;
     pylon_idv_signer *signer = NULL;
     pi_buf s = { 0 };
     Py_ssize_t k = 0;
     int rc;
 
     if (st == NULL) return NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwds, "O|$O:Signer", kwlist, &secret, &previous))
-        return NULL;
+    if (parse_args_tuple(&sig, st, args, kwds, a) < 0) return NULL;
+    secret = a[0];
+    previous = a[1];
     if (buf_secret(secret, &s, "Signer", "secret_hex") < 0) return NULL;
     rc = pylon_idv_signer_new(&signer, s.p, (size_t)s.n);
     if (rc < 0) {
@@ -292,6 +295,7 @@ static PyObject *Signer_from_key(PyObject *cls, PyObject *const *args, Py_ssize_
                                  PyObject *kwnames)
 {
     static const int names[] = { KW_KEY_BYTES };
+    static const pi_sig sig = { "from_key", names, 1, 1, 1, 0 };
     PyTypeObject *type = (PyTypeObject *)cls;
     module_state *st = state_of_type(type);
     pylon_idv_signer *signer = NULL;
@@ -300,7 +304,7 @@ static PyObject *Signer_from_key(PyObject *cls, PyObject *const *args, Py_ssize_
     int rc, r;
 
     if (st == NULL) return NULL;
-    if (parse_args_kw("from_key", args, nargs, kwnames, st, names, 1, 1, a) < 0) return NULL;
+    if (parse_args_kw(&sig, st, args, nargs, kwnames, a, NULL, NULL) < 0) return NULL;
     if (PyUnicode_Check(a[0])) {
         PyErr_SetString(PyExc_TypeError,
                         "from_key() argument 'key_bytes' must be bytes-like, not str "
@@ -327,12 +331,13 @@ static PyObject *Signer_sign(PyObject *self, PyObject *const *args, Py_ssize_t n
                              PyObject *kwnames)
 {
     static const int names[] = { KW_EMAIL };
+    static const pi_sig sig = { "sign", names, 1, 1, 1, 0 };
     PyObject *a[1], *res = NULL;
     pi_buf e = { 0 };
     char hash[PYLON_IDV_HASH_HEX_SIZE];
     int rc = PYLON_IDV_OK;
 
-    if (parse_args("sign", args, nargs, kwnames, self, 1, names, 1, 1, a) < 0) return NULL;
+    if (parse_args(&sig, args, nargs, kwnames, self, 1, a) < 0) return NULL;
     if (buf_email(a[0], &e, "sign") < 0) return NULL;
     if (buf_freeze_for(e.n, &e, NULL, NULL) < 0) goto done;
     PI_MAYBE_WITHOUT_GIL(e.n, rc = pylon_idv_signer_sign(SIGNER(self)->signer, hash, e.p,
@@ -348,16 +353,20 @@ done:
 }
 
 /* Shared by verify() and match(): the core's match index (-1 for none), or -2 on error. */
-static int signer_match(PyObject *self, const char *fname, PyObject *const *args,
+static const int match_names[] = { KW_EMAIL, KW_EMAIL_HASH };
+static const pi_sig verify_sig = { "verify", match_names, 2, 2, 2, 0 };
+static const pi_sig match_sig = { "match", match_names, 2, 2, 2, 0 };
+
+static int signer_match(PyObject *self, const pi_sig *sig, PyObject *const *args,
                         Py_ssize_t nargs, PyObject *kwnames)
 {
-    static const int names[] = { KW_EMAIL, KW_EMAIL_HASH };
+    const char *fname = sig->fname;
     PyObject *a[2];
     pi_buf e = { 0 }, h = { 0 };
     int idx = -2;
     size_t which = 0;
 
-    if (parse_args(fname, args, nargs, kwnames, self, 1, names, 2, 2, a) < 0) return -2;
+    if (parse_args(sig, args, nargs, kwnames, self, 1, a) < 0) return -2;
     if (buf_email(a[0], &e, fname) < 0) goto done;
     if (buf_hash(a[1], &h, fname) < 0) goto done;
     if (buf_freeze_for(e.n, &e, &h, NULL) < 0) goto done;
@@ -380,7 +389,7 @@ PyDoc_STRVAR(Signer_verify_doc,
 static PyObject *Signer_verify(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                                PyObject *kwnames)
 {
-    int idx = signer_match(self, "verify", args, nargs, kwnames);
+    int idx = signer_match(self, &verify_sig, args, nargs, kwnames);
     if (idx == -2) return NULL;
     return PyBool_FromLong(idx >= 0);
 }
@@ -396,7 +405,7 @@ PyDoc_STRVAR(Signer_match_doc,
 static PyObject *Signer_match(PyObject *self, PyObject *const *args, Py_ssize_t nargs,
                               PyObject *kwnames)
 {
-    int idx = signer_match(self, "match", args, nargs, kwnames);
+    int idx = signer_match(self, &match_sig, args, nargs, kwnames);
     if (idx == -2) return NULL;
     if (idx < 0) Py_RETURN_NONE;
     return PyLong_FromLong(idx);

@@ -127,99 +127,83 @@ static int keep(page_args *a, PyObject *owner)
     return rc;
 }
 
-/* Sort the call into a page_args: at most two positional arguments (email,
- * secret_or_signer), the named ones, and every other keyword a field. */
-static int page_parse(const char *fname, PyObject *args, PyObject *kwargs, int takes_nonce,
-                      page_args *a)
+/* Sort the call into a page_args by the one argument parser: email and secret_or_signer
+ * (by position or keyword), app_id (and nonce, for the script form) by keyword, and every
+ * other keyword a field (**fields). */
+static const int page_names[] = { KW_EMAIL, KW_SECRET_OR_SIGNER, KW_APP_ID, KW_NONCE };
+
+static int page_parse(const pi_sig *sig, const module_state *st, PyObject *const *args,
+                      Py_ssize_t nargs, PyObject *kwnames, page_args *a)
 {
-    Py_ssize_t nargs = PyTuple_Size(args), pos = 0, nkw;
-    PyObject *key, *value;
+    const char *fname = sig->fname;
+    PyObject *out[4], *key, *value;
+    Py_ssize_t *rest = NULL, nrest = 0, nkw, r;
     size_t i = 0;
+    int rc = -1;
 
     memset(a, 0, sizeof *a);
-    if (nargs < 0) return -1;
-    if (nargs > 2) {
-        PyErr_Format(PyExc_TypeError, "%s() takes 2 positional arguments but %zd were given",
-                     fname, nargs);
-        return -1;
-    }
-    if (nargs > 0) a->email = PyTuple_GetItem(args, 0);
-    if (nargs > 1) a->secret = PyTuple_GetItem(args, 1);
-    nkw = kwargs != NULL ? PyDict_Size(kwargs) : 0;
+    nkw = kwnames != NULL ? PyTuple_Size(kwnames) : 0;
+    if (nkw < 0) return -1;
     a->owners = PyList_New(0);
     if (a->owners == NULL) return -1;
     if (nkw > 0) {
+        rest = (Py_ssize_t *)PyMem_Calloc((size_t)nkw, sizeof *rest);
         a->fields = (pylon_idv_field *)PyMem_Calloc((size_t)nkw, sizeof *a->fields);
         a->values = (PyObject **)PyMem_Calloc((size_t)nkw, sizeof *a->values);
-        if (a->fields == NULL || a->values == NULL) { PyErr_NoMemory(); return -1; }
-    }
-    while (kwargs != NULL && PyDict_Next(kwargs, &pos, &key, &value)) {
-        PyObject **slot = NULL;
-        if (PyUnicode_CompareWithASCIIString(key, "email") == 0) slot = &a->email;
-        else if (PyUnicode_CompareWithASCIIString(key, "secret_or_signer") == 0)
-            slot = &a->secret;
-        else if (PyUnicode_CompareWithASCIIString(key, "app_id") == 0) slot = &a->app_id;
-        else if (takes_nonce && PyUnicode_CompareWithASCIIString(key, "nonce") == 0)
-            slot = &a->nonce;
-        if (slot != NULL) {
-            if (*slot != NULL) {
-                PyErr_Format(PyExc_TypeError, "%s() got multiple values for argument '%U'",
-                             fname, key);
-                return -1;
-            }
-            *slot = value;
-            continue;
-        }
-        {
-            pylon_idv_field *f = &a->fields[i];
-            PyObject *owner;
-            const char *p;
-            size_t n;
-            if (page_text(key, &p, &n, &owner) < 0 || keep(a, owner) < 0) return -1;
-            f->key = p; f->key_len = n; f->index = i;
-            a->values[i] = value;
-            if (value == Py_None) {
-                f->type = PYLON_IDV_VALUE_NONE;
-            } else if (PyBool_Check(value)) {
-                f->type = PYLON_IDV_VALUE_BOOL;
-                f->boolean = value == Py_True;
-            } else if (PyLong_Check(value)) {
-                int overflow = 0;
-                long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-                if (v == -1 && PyErr_Occurred()) return -1;
-                f->type = overflow ? PYLON_IDV_VALUE_INT_HUGE : PYLON_IDV_VALUE_INT;
-                f->integer = v;
-            } else if (PyFloat_Check(value)) {
-                f->type = PYLON_IDV_VALUE_FLOAT;
-                f->number = PyFloat_AsDouble(value);
-                if (f->number == -1.0 && PyErr_Occurred()) return -1;
-            } else if (PyUnicode_Check(value)) {
-                f->type = PYLON_IDV_VALUE_STRING;
-                if (page_text(value, &p, &n, &owner) < 0 || keep(a, owner) < 0) return -1;
-                f->str = p; f->str_len = n;
-            } else {
-                char label[96], what[128];
-                pylon_idv_field_label(label, sizeof label, f->key, f->key_len);
-                snprintf(what, sizeof what, "%s", label);
-                page_type_error(fname, what, "str, int, float, bool or None", value);
-                return -1;
-            }
-            i++;
+        if (rest == NULL || a->fields == NULL || a->values == NULL) {
+            PyErr_NoMemory();
+            goto done;
         }
     }
-    if (PyErr_Occurred()) return -1;
+    if (parse_args_kw(sig, st, args, nargs, kwnames, out, rest, &nrest) < 0) goto done;
+    a->email = out[0];
+    a->secret = out[1];
+    a->app_id = out[2];
+    a->nonce = sig->n > 3 ? out[3] : NULL;
+    for (r = 0; r < nrest; r++) {
+        pylon_idv_field *f = &a->fields[i];
+        PyObject *owner;
+        const char *p;
+        size_t n;
+        key = PyTuple_GetItem(kwnames, rest[r]);
+        value = args[nargs + rest[r]];
+        if (key == NULL) goto done;
+        if (page_text(key, &p, &n, &owner) < 0 || keep(a, owner) < 0) goto done;
+        f->key = p; f->key_len = n; f->index = i;
+        a->values[i] = value;
+        if (value == Py_None) {
+            f->type = PYLON_IDV_VALUE_NONE;
+        } else if (PyBool_Check(value)) {
+            f->type = PYLON_IDV_VALUE_BOOL;
+            f->boolean = value == Py_True;
+        } else if (PyLong_Check(value)) {
+            int overflow = 0;
+            long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+            if (v == -1 && PyErr_Occurred()) goto done;
+            f->type = overflow ? PYLON_IDV_VALUE_INT_HUGE : PYLON_IDV_VALUE_INT;
+            f->integer = v;
+        } else if (PyFloat_Check(value)) {
+            f->type = PYLON_IDV_VALUE_FLOAT;
+            f->number = PyFloat_AsDouble(value);
+            if (f->number == -1.0 && PyErr_Occurred()) goto done;
+        } else if (PyUnicode_Check(value)) {
+            f->type = PYLON_IDV_VALUE_STRING;
+            if (page_text(value, &p, &n, &owner) < 0 || keep(a, owner) < 0) goto done;
+            f->str = p; f->str_len = n;
+        } else {
+            char label[96], what[128];
+            pylon_idv_field_label(label, sizeof label, f->key, f->key_len);
+            snprintf(what, sizeof what, "%s", label);
+            page_type_error(fname, what, "str, int, float, bool or None", value);
+            goto done;
+        }
+        i++;
+    }
     a->nfields = i;
-    if (a->email == NULL || a->secret == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s() missing required argument '%s' (pos %d)", fname,
-                     a->email == NULL ? "email" : "secret_or_signer", a->email == NULL ? 1 : 2);
-        return -1;
-    }
-    if (a->app_id == NULL) {
-        PyErr_Format(PyExc_TypeError, "%s() missing required keyword-only argument: 'app_id'",
-                     fname);
-        return -1;
-    }
-    return 0;
+    rc = 0;
+done:
+    PyMem_Free(rest);
+    return rc;
 }
 
 /* An str argument (app_id, nonce) into (p, n); NULL for None when none_ok. */
@@ -305,9 +289,10 @@ fail:
     return NULL;
 }
 
-static PyObject *page_call(PyObject *module, const char *fname, PyObject *args,
-                           PyObject *kwargs, int kind)
+static PyObject *page_call(PyObject *module, const pi_sig *sig, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames, int kind)
 {
+    const char *fname = sig->fname;
     module_state *st = get_state(module);
     page_args a;
     pylon_idv_page p;
@@ -320,7 +305,7 @@ static PyObject *page_call(PyObject *module, const char *fname, PyObject *args,
 
     if (st == NULL) return NULL;
     memset(&p, 0, sizeof p);
-    if (page_parse(fname, args, kwargs, kind == PYLON_IDV_PAGE_SCRIPT, &a) < 0) goto done;
+    if (page_parse(sig, st, args, nargs, kwnames, &a) < 0) goto done;
     /* Types, in the order of the signature. */
     if (a.email != Py_None) {
         PyObject *owner;
@@ -421,48 +406,58 @@ PyDoc_STRVAR(widget_script_doc,
 "element's nonce. app_id is a str of A-Z a-z 0-9 _ -; nonce as for chat_settings_script().\n"
 "A pylon_idv.HTML. Put it after chat_settings_script().");
 
-static PyObject *m_chat_settings(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *m_chat_settings(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                               PyObject *kwnames)
 {
-    return page_call(module, "chat_settings", args, kwargs, PAGE_DICT);
+    static const pi_sig sig = { "chat_settings", page_names, 3, 2, 3, 1 };
+    return page_call(module, &sig, args, nargs, kwnames, PAGE_DICT);
 }
 
-static PyObject *m_chat_settings_json(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *m_chat_settings_json(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames)
 {
-    return page_call(module, "chat_settings_json", args, kwargs, PYLON_IDV_PAGE_JSON);
+    static const pi_sig sig = { "chat_settings_json", page_names, 3, 2, 3, 1 };
+    return page_call(module, &sig, args, nargs, kwnames, PYLON_IDV_PAGE_JSON);
 }
 
-static PyObject *m_chat_settings_script(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *m_chat_settings_script(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                      PyObject *kwnames)
 {
-    return page_call(module, "chat_settings_script", args, kwargs, PYLON_IDV_PAGE_SCRIPT);
+    static const pi_sig sig = { "chat_settings_script", page_names, 4, 2, 3, 1 };
+    return page_call(module, &sig, args, nargs, kwnames, PYLON_IDV_PAGE_SCRIPT);
 }
 
-static PyObject *m_chat_settings_data(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *m_chat_settings_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                    PyObject *kwnames)
 {
-    return page_call(module, "chat_settings_data", args, kwargs, PYLON_IDV_PAGE_DATA);
+    static const pi_sig sig = { "chat_settings_data", page_names, 3, 2, 3, 1 };
+    return page_call(module, &sig, args, nargs, kwnames, PYLON_IDV_PAGE_DATA);
 }
 
 /* widget_script() and script_tag(): one string argument and an optional nonce, through the
  * core's check / size / render trio for that tag. */
 typedef struct tag_form {
-    const char *fname, *argname;
-    const char *format;              /* PyArg_ParseTupleAndKeywords's, naming the function */
+    pi_sig sig;                      /* the value (app_id or src), then nonce= */
     int (*check)(const char *, size_t, const char *, size_t, pylon_idv_page_error *);
     size_t (*size)(size_t, size_t);
     size_t (*render)(char *, const char *, size_t, const char *, size_t);
 } tag_form;
 
-static const tag_form WIDGET = { "widget_script", "app_id", "O|$O:widget_script",
+static const int widget_names[] = { KW_APP_ID, KW_NONCE };
+static const int script_tag_names[] = { KW_SRC, KW_NONCE };
+static const tag_form WIDGET = { { "widget_script", widget_names, 2, 1, 1, 0 },
                                  pylon_idv_widget_check,
                                  pylon_idv_widget_size, pylon_idv_widget_render };
-static const tag_form SCRIPT_TAG = { "script_tag", "src", "O|$O:script_tag",
+static const tag_form SCRIPT_TAG = { { "script_tag", script_tag_names, 2, 1, 1, 0 },
                                      pylon_idv_script_tag_check,
                                      pylon_idv_script_tag_size, pylon_idv_script_tag_render };
 
-static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *args, PyObject *kwargs)
+static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *const *args,
+                          Py_ssize_t nargs, PyObject *kwnames)
 {
-    char *kwlist[3];
+    const char *fname = t->sig.fname;
     module_state *st = get_state(module);
-    PyObject *value = NULL, *nonce = Py_None, *res = NULL;
+    PyObject *in[2], *res = NULL;
     page_args a;
     pylon_idv_page_error err;
     const char *vp, *np;
@@ -470,15 +465,13 @@ static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *args, P
     char *out;
 
     if (st == NULL) return NULL;
-    kwlist[0] = (char *)t->argname; kwlist[1] = (char *)"nonce"; kwlist[2] = NULL;
-    if (!PyArg_ParseTupleAndKeywords(args, kwargs, t->format, kwlist, &value, &nonce))
-        return NULL;
+    if (parse_args_kw(&t->sig, st, args, nargs, kwnames, in, NULL, NULL) < 0) return NULL;
     memset(&a, 0, sizeof a);
     if ((a.owners = PyList_New(0)) == NULL) return NULL;
-    if (page_str_arg(t->fname, t->argname, value, 0, &a, &vp, &vn) < 0) goto done;
-    if (page_str_arg(t->fname, "nonce", nonce, 1, &a, &np, &nn) < 0) goto done;
+    if (page_str_arg(fname, kw_text[t->sig.names[0]], in[0], 0, &a, &vp, &vn) < 0) goto done;
+    if (page_str_arg(fname, "nonce", in[1], 1, &a, &np, &nn) < 0) goto done;
     if (t->check(vp, vn, np, nn, &err) != PYLON_IDV_PAGE_OK) {
-        page_raise(st, t->fname, &err);
+        page_raise(st, fname, &err);
         goto done;
     }
     size = t->size(vn, nn);
@@ -491,9 +484,10 @@ done:
     return res;
 }
 
-static PyObject *m_widget_script(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *m_widget_script(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                                 PyObject *kwnames)
 {
-    return tag_call(module, &WIDGET, args, kwargs);
+    return tag_call(module, &WIDGET, args, nargs, kwnames);
 }
 
 PyDoc_STRVAR(script_tag_doc,
@@ -503,21 +497,22 @@ PyDoc_STRVAR(script_tag_doc,
 "non-empty URL with no space or control character, escaped as an HTML attribute. Put it\n"
 "after chat_settings_data(). A pylon_idv.HTML.");
 
-static PyObject *m_script_tag(PyObject *module, PyObject *args, PyObject *kwargs)
+static PyObject *m_script_tag(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
+                              PyObject *kwnames)
 {
-    return tag_call(module, &SCRIPT_TAG, args, kwargs);
+    return tag_call(module, &SCRIPT_TAG, args, nargs, kwnames);
 }
 
 
 PyMethodDef pi_page_methods[] = {
-    { "chat_settings", FN(m_chat_settings), METH_VARARGS | METH_KEYWORDS, chat_settings_doc },
-    { "chat_settings_json", FN(m_chat_settings_json), METH_VARARGS | METH_KEYWORDS,
+    { "chat_settings", FN(m_chat_settings), FASTKW, chat_settings_doc },
+    { "chat_settings_json", FN(m_chat_settings_json), FASTKW,
       chat_settings_json_doc },
-    { "chat_settings_script", FN(m_chat_settings_script), METH_VARARGS | METH_KEYWORDS,
+    { "chat_settings_script", FN(m_chat_settings_script), FASTKW,
       chat_settings_script_doc },
-    { "chat_settings_data", FN(m_chat_settings_data), METH_VARARGS | METH_KEYWORDS,
+    { "chat_settings_data", FN(m_chat_settings_data), FASTKW,
       chat_settings_data_doc },
-    { "widget_script", FN(m_widget_script), METH_VARARGS | METH_KEYWORDS, widget_script_doc },
-    { "script_tag", FN(m_script_tag), METH_VARARGS | METH_KEYWORDS, script_tag_doc },
+    { "widget_script", FN(m_widget_script), FASTKW, widget_script_doc },
+    { "script_tag", FN(m_script_tag), FASTKW, script_tag_doc },
     { NULL, NULL, 0, NULL }
 };

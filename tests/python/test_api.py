@@ -146,11 +146,38 @@ def test_positions_or_keywords():
     (lambda: pylon_idv.verify(EMAIL, SECRET), "missing required argument 'email_hash'"),
     (lambda: pylon_idv.Signer(SECRET, ["00"]), "at most 1 positional argument"),
     (lambda: pylon_idv.Signer(SECRET).sign(), "missing required argument 'email'"),
+    # the same parser behind Signer(), the tags and the page (keyword-only parameters, **fields)
+    (lambda: pylon_idv.Signer(), "Signer() missing required argument 'secret_hex' (pos 1)"),
+    (lambda: pylon_idv.Signer(SECRET, prev=[]), "Signer() got an unexpected keyword argument "
+                                                "'prev'"),
+    (lambda: pylon_idv.Signer(SECRET, secret_hex=SECRET), "multiple values for argument "
+                                                          "'secret_hex'"),
+    (lambda: pylon_idv.Signer.from_key(), "from_key() missing required argument 'key_bytes'"),
+    (lambda: pylon_idv.script_tag(), "script_tag() missing required argument 'src' (pos 1)"),
+    (lambda: pylon_idv.script_tag("/a.js", "n"), "script_tag() takes at most 1 positional "
+                                                 "argument (2 given)"),
+    (lambda: pylon_idv.script_tag("/a.js", nonc="n"), "unexpected keyword argument 'nonc'"),
+    (lambda: pylon_idv.widget_script(app_id="a", nonce=None, x=1), "widget_script() got an "
+                                                                   "unexpected keyword argument 'x'"),
+    (lambda: pylon_idv.chat_settings_data(EMAIL, SECRET), "chat_settings_data() missing "
+                                                          "required keyword-only argument: 'app_id'"),
+    (lambda: pylon_idv.chat_settings(EMAIL, app_id="a"), "chat_settings() missing required "
+                                                         "argument 'secret_or_signer' (pos 2)"),
 ])
 def test_argument_errors(call, msg):
     with pytest.raises(TypeError) as info:
         call()
     assert msg in str(info.value)
+
+
+def test_argument_forms_agree():
+    # by position or by keyword, the same answer from every function of the one parser
+    assert str(pylon_idv.script_tag(src="/a.js", nonce="n")) == str(pylon_idv.script_tag("/a.js", nonce="n"))
+    assert str(pylon_idv.widget_script(app_id="a")) == str(pylon_idv.widget_script("a"))
+    assert pylon_idv.Signer(secret_hex=SECRET, previous=[SECRET]).match(EMAIL, HASH) == 0
+    by_kw = pylon_idv.chat_settings(email=EMAIL, secret_or_signer=SECRET, app_id="a", name="N")
+    assert by_kw == pylon_idv.chat_settings(EMAIL, SECRET, app_id="a", name="N")
+    assert by_kw["name"] == "N" and by_kw["email_hash"] == HASH
 
 
 def test_swapped_arguments_fail_loudly():
