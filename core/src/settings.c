@@ -1,5 +1,5 @@
 /*
- * settings.c -- the page: the one builder of the chat widget's settings (DESIGN.md, "The
+ * settings.c -- the page: the one builder of the chat widget's settings (the README, "The
  * page"), shared by every binding, so Python and Lua print the same bytes.
  *
  *   pylon_idv_page_prepare      every check, in this order: app_id, nonce, email, each field

@@ -34,12 +34,22 @@ int main(void)
     expect("\xc3", 1, "\"\\ufffd\"");                                  /* truncated */
     expect("\xed\xa0\x80", 3, "\"\\ufffd\\ufffd\\ufffd\"");            /* surrogate */
     expect("\xc0\xbc", 2, "\"\\ufffd\\ufffd\"");                       /* overlong '<' */
-    /* the worst case fits the documented size */
-    for (i = 0; i < sizeof worst; i++) worst[i] = '<';
+    /* The worst cases (every byte escaped as six characters: '<', a control byte, an invalid
+     * byte) are written within the documented size: the bytes past it, a canary, are never
+     * touched (the check is on what was written, not only on the length returned). */
     {
-        char out[PYLON_IDV_JSON_STRING_SIZE(sizeof worst)];
-        size_t len = pylon_idv_json_string(out, worst, sizeof worst);
-        if (len + 1 > sizeof out) { failures++; printf("FAIL: size\n"); }
+        static const char fills[] = { '<', '\x01', '\xff', '&' };
+        enum { SIZE = PYLON_IDV_JSON_STRING_SIZE(sizeof worst) };
+        char out[SIZE + 32];
+        size_t f, len;
+        for (f = 0; f < sizeof fills; f++) {
+            for (i = 0; i < sizeof worst; i++) worst[i] = fills[f];
+            memset(out, 0x5a, sizeof out);
+            len = pylon_idv_json_string(out, worst, sizeof worst);
+            if (len + 1 != SIZE) { failures++; printf("FAIL: fill %zu: %zu bytes, not the worst case %d\n", f, len + 1, (int)SIZE); }
+            for (i = SIZE; i < sizeof out; i++)
+                if (out[i] != 0x5a) { failures++; printf("FAIL: fill %zu wrote past the size\n", f); break; }
+        }
     }
     printf("test_script: %d failed\n", failures);
     return failures != 0;

@@ -2,7 +2,7 @@
  * fuzz_secret.c -- libFuzzer target for the secret parser.
  *
  * The input is a secret's text. pylon_idv_secret_check must give the status and position of
- * the reference parser in ref.h (the rules of DESIGN.md written the obvious way); sign,
+ * the reference parser in ref.h (the README's input rules written the obvious way); sign,
  * signer_new and add_previous must return that same status, verify 0 (fail closed); and on success every
  * hash must be OpenSSL's HMAC() under the reference-decoded key.
  *

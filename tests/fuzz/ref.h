@@ -1,5 +1,5 @@
 /*
- * ref.h -- the fuzz targets' reference model: the secret rules of DESIGN.md written the
+ * ref.h -- the fuzz targets' reference model: the README's input rules written the
  * obvious way (branches everywhere, no cleverness), and OpenSSL's one-shot HMAC() as the
  * oracle. The library must agree with it on every input.
  */

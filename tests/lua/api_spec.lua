@@ -1,4 +1,4 @@
--- api_spec.lua -- the Lua API of DESIGN.md: types, errors, verify semantics, signers, rotation.
+-- api_spec.lua -- the Lua API as the README states it: types, errors, verify semantics, signers, rotation.
 local idv = H.idv
 
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"

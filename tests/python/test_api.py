@@ -1,4 +1,4 @@
-"""The Python API as DESIGN.md states it: types, keywords, errors, Signer, stubs."""
+"""The Python API as the README states it: types, keywords, errors, Signer, stubs."""
 
 import copy
 import hashlib

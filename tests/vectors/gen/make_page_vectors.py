@@ -6,7 +6,7 @@
 
 page.tsv: settings in, exact bytes out, for chat_settings_json / _script / _data and
 widget_script. The expected bytes are computed HERE by an independent reference written from
-DESIGN.md ("The page") with the standard library only: hmac for the hash, Python's repr() (the
+the README ("The page") with the standard library only: hmac for the hash, Python's repr() (the
 shortest round-trip digits, David Gay's algorithm) turned into JavaScript's number form, and
 the escaping spelled out character by character. None of it calls pylon_idv.
 
@@ -99,7 +99,7 @@ def settings_json(email, app_id, fields):
     return "{" + ",".join(parts) + "}"
 
 
-# The inline forms (DESIGN.md "The page", hardened by issue 18): window.pylon is written into
+# The inline forms (the README, "The page"; hardened against hostile pages): window.pylon is written into
 # only when it is a plain object (prototype Object.prototype, or null but not a cross-origin
 # window), window.Pylon is kept only when it is a function, document is read through
 # Document.prototype; anything a named element can make of them is replaced.

@@ -6,7 +6,7 @@
 
 Inputs: the public JSON vector files beside this folder (copied from their sources, see
 tests/vectors/README.md), and our own cross-reference cases, whose expected hashes are computed
-here with the two reference snippets of DESIGN.md: Python's hmac and Node's crypto.createHmac
+here with two reference implementations: Python's hmac and Node's crypto.createHmac
 (node must be on PATH to regenerate; --check compares only the Python side and the files).
 """
 import hashlib
@@ -140,7 +140,7 @@ def main():
         if js != py:
             sys.exit("node and python disagree")
     write("crossref.tsv",
-          "# Our cross-reference cases; hashes computed with both reference snippets of DESIGN.md\n"
+          "# Our cross-reference cases; hashes computed with two reference implementations\n"
           "# (Node createHmac and Python hmac), which agree on every line.\n"
           "# name\temail_hex\tsecret_text_hex\thash  (secret_text_hex: the secret string as\n"
           "# given to sign(), whitespace and case included, hex-encoded)\n",
