@@ -99,12 +99,6 @@ def _os_fail(what, err):
     return _Fail(f"{what}: {os.strerror(err.errno) if err.errno else err}")
 
 
-def _message(exc):
-    """The core's message ("pylon_idv: invalid secret: ...") in the command's voice."""
-    text = str(exc)
-    return text[len("pylon_idv: "):] if text.startswith("pylon_idv: ") else text
-
-
 def _write_fd(fd, data):
     view = memoryview(data)
     while view:
@@ -259,7 +253,7 @@ def main(argv=None):
     except _Fail as e:
         reason = str(e)
     except (InvalidSecretError, Error) as e:
-        reason = _message(e)
+        reason = e.reason                        # the core's words, as data: no prefix to strip
     try:
         _write_fd(2, f"pylon-idv: {reason}\n".encode())
     except OSError:
