@@ -125,7 +125,7 @@ def chat_settings_script(
     nonce: str | None = None,
     **fields: _Field,
 ) -> HTML:
-    """<script [nonce]>window.pylon.chat_settings = {...};</script>."""
+    """``<script [nonce]>window.pylon.chat_settings = {...};</script>``."""
 
 def chat_settings_data(
     email: str | None,
@@ -134,13 +134,13 @@ def chat_settings_data(
     app_id: str,
     **fields: _Field,
 ) -> HTML:
-    """<script type="application/json" id="pylon-chat-settings">{...}</script>."""
+    """``<script type="application/json" id="pylon-chat-settings">{...}</script>``."""
 
 def widget_script(app_id: str, *, nonce: str | None = None) -> HTML:
-    """An inline loader: the window.Pylon queue and the widget's <script src>."""
+    """An inline loader: the window.Pylon queue and the widget's ``<script src>``."""
 
 def script_tag(src: str, *, nonce: str | None = None) -> HTML:
-    """<script src="SRC"[ nonce="N"]></script>: loads pylon-chat.js from your own origin."""
+    """``<script src="SRC"[ nonce="N"]></script>``: loads pylon-chat.js from your own origin."""
 
 def static_path() -> str:
     """The folder holding pylon-chat.js inside the installed package."""
