@@ -10,7 +10,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
-        test-cross clean dist dist-lua rockspecs openresty-example
+        test-cross clean dist dist-lua rockspecs openresty-example docs test-docs
 
 all: build
 
@@ -33,7 +33,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-integrations test-fuzz test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-integrations test-docs test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 # The C library's own suite (ctest): installs only what it needs (valgrind, groff, python3 for
@@ -108,19 +108,36 @@ test-lua:
 test-integrations:
 	scripts/test-integrations.sh $(BUILD)
 
+# The docs site (docs/, mkdocs.yml): `make docs` builds it into site/ (mkdocs build --strict, the
+# tools pinned in docs/requirements.txt, in build/venv-docs); `make test-docs` also checks that
+# the reference pages cover every public name, runs every example of the pages, and follows
+# the site's navigation in headless Chromium (scripts/docs.sh).
+docs:
+	@scripts/docs.sh build $(BUILD)
+
+test-docs: build
+	@scripts/docs.sh test $(BUILD)
+
 # libFuzzer targets under ASan+UBSan (clang): each for FUZZ_SECONDS (60 in `make test`).
 FUZZ_SECONDS ?= 60
 fuzz test-fuzz:
 	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
 
 # A benchmark, not a timed test: `make test` only proves it runs (--quick).
+# It also writes the Performance page's figures (docs/snippets/bench-results.md, with the run's
+# date, commit and machine: bench/page.sh); commit that file with the run.
 bench: deps build
-	@bench/run.sh $(BUILD)
+	@bench/run.sh $(BUILD) | tee $(BUILD)/bench.md
+	@bench/page.sh $(BUILD)/bench.md docs/snippets/bench-results.md
+	@echo "bench: docs/snippets/bench-results.md written"
 
 test-bench: build
 	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt
 	@grep -q '^| 30 KB page | pylon_idv.openresty | [0-9]' $(BUILD)/bench-quick.txt \
 	    || { echo "test-bench: no nginx table in $(BUILD)/bench-quick.txt" >&2; exit 1; }
+	@bench/page.sh $(BUILD)/bench-quick.txt $(BUILD)/bench-page.md --quick
+	@grep -q '^| commit | `[0-9a-f]' $(BUILD)/bench-page.md && grep -q '^### nginx' $(BUILD)/bench-page.md \
+	    || { echo "test-bench: bench/page.sh wrote no page in $(BUILD)/bench-page.md" >&2; exit 1; }
 	@echo "bench --quick: ok"
 
 # The OpenResty quick start's build step (README): the Lua module for LuaJIT in
@@ -155,7 +172,7 @@ rockspecs:
 # Everything any build leaves: build/ and dist/, and what `luarocks make` (pylon_idv.so,
 # core/src/*.o) and setup.py (egg-info, __pycache__) drop into the checkout.
 clean:
-	rm -rf $(BUILD) build dist *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
+	rm -rf $(BUILD) build dist site *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
 	    luarocks-tree lua_modules tests/fuzz/corpus-run crash-* leak-* timeout-*
 	find . -path ./.git -prune -o -path './.venv*' -prune -o \
 	    \( -name '*.o' -o -name '*.so' -o -name '__pycache__' \) -print | xargs rm -rf
