@@ -153,10 +153,10 @@ def parse(source):
                 k = take_until(lambda l: "*/" in l, k) + 1
             text = "\n".join(lines[i:k])
             name = re.search(r"\b(pylon_idv_\w+)\s*\(", text).group(1)
-            decl = _strip_comments("\n".join(lines[i + 1:j + 1]))
+            decl = "\n".join(lines[i + 1:k])         # as in the header, its own comments kept
             attrs = lines[i].strip()
             trailing = _trailing_comments("\n".join(lines[i + 1:k]))
-            comment = " ".join(c for c in (pending, trailing) if c)
+            comment = pending or trailing
             if pending:
                 group_comment = pending
             elif not trailing and group_comment:
@@ -173,10 +173,21 @@ def parse(source):
 
 
 def _md_text(comment):
-    """A comment as markdown: its text, in a plain paragraph (code spans for names)."""
-    text = html.escape(comment, quote=False)
-    text = re.sub(r"\b((?:pylon_idv|PYLON_IDV)_\w+(?:\(\))?)", r"`\1`", text)
-    return text
+    """A comment as markdown: its text, in a plain paragraph; names and the header's own
+    `quoted` code as code spans, and nothing else read as markdown (* _ [ < are literal)."""
+    out = []
+    for k, part in enumerate(re.split(r"(`[^`]*`)", comment)):
+        if k % 2:
+            out.append(part)
+            continue
+        pieces = re.split(r"(\b(?:pylon_idv|PYLON_IDV)_\w+(?:\(\))?)", part)
+        for m, piece in enumerate(pieces):
+            if m % 2:
+                out.append("`%s`" % piece)
+            else:
+                piece = html.escape(piece, quote=False)
+                out.append(re.sub(r"([\\*_\[\]#|])", r"\\\1", piece))
+    return "".join(out)
 
 
 def render(source):

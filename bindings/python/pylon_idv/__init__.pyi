@@ -96,7 +96,7 @@ def diagnose(email: _Email, secret_hex: _Secret, email_hash: _Hash) -> Diagnosis
     """Name the known mistake that explains email_hash; never raises on data."""
 
 class HTML(str):
-    """A str of HTML, safe to insert as it is; __html__() returns it (markup protocol)."""
+    """A str of HTML, safe to insert as it is; ``__html__()`` returns it (markup protocol)."""
     def __html__(self) -> "HTML": ...
 
 def chat_settings(
