@@ -14,8 +14,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 
 def setting(name, default):
     value = os.environ.get(name, default)
-    return value if os.path.isabs(value) or "?" in value and value.startswith("/") \
-        else os.path.join(ROOT, value)
+    return value if os.path.isabs(value) else os.path.join(ROOT, value)
 
 
 @pytest.fixture(scope="session")
