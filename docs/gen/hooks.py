@@ -41,7 +41,7 @@ def lua_api():
 
 GENERATORS = {
     "<!-- generated: c-api -->": lambda: c_api.render(_read("core/include/pylon_idv.h")),
-    "<!-- generated: man-page -->": lambda: man_page.render(_read("doc/pylon-idv.1")),
+    "<!-- generated: man-page -->": lambda: man_page.render(_read("doc/pylon-idv.1"), embedded=True),
     "<!-- generated: lua-api -->": lua_api,
 }
 

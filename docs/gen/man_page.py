@@ -59,7 +59,8 @@ def _fonts(macro, args):
     return "".join(_runs(w, seq[k % 2]) for k, w in enumerate(words))
 
 
-def render(source):
+def render(source, embedded=False):
+    """The page; embedded: no title of its own, sections one level down (###)."""
     out = []
     para = []
     in_ex = False
@@ -98,15 +99,15 @@ def render(source):
         m = re.match(r"\.(\w+)\s*(.*)", raw)
         macro, args = "." + m.group(1), m.group(2)
         if macro == ".TH":
-            name = shlex.split(args)[0]
-            out.append("# Command line: %s(1)" % _esc(name).lower())
-            out.append("")
+            if not embedded:
+                out.append("# Command line: %s(1)" % _esc(shlex.split(args)[0]).lower())
+                out.append("")
         elif macro == ".nh":
             pass
         elif macro == ".SH":
             flush()
             indent = 0
-            out.append("## " + _esc(args.strip('"')).capitalize())
+            out.append(("### " if embedded else "## ") + _esc(args.strip('"')).capitalize())
             out.append("")
         elif macro in (".PP", ".RS", ".RE"):
             flush()
