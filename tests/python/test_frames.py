@@ -471,6 +471,9 @@ def cases(tmp):
         "pylon_idv.static_path": [
             ("an argument", lambda: pylon_idv.static_path(GOOD), TypeError),
         ],
+        "pylon_idv.csp_sources": [
+            ("an argument", lambda: pylon_idv.csp_sources(GOOD), TypeError),
+        ],
         "pylon_idv.Diagnosis": [
             ("no arguments", lambda: pylon_idv.Diagnosis(), TypeError),
             ("too many", lambda: pylon_idv.Diagnosis("match", "m", GOOD), TypeError),
