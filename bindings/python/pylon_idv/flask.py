@@ -29,8 +29,9 @@ and what loads the widget; keyword arguments are extra settings
 
 The nonce is ``request.csp_nonce`` (Flask-Talisman) or ``g.csp_nonce`` when set. A bad
 configuration raises :class:`ConfigError` from ``init_app``, at start-up, listing every problem
-with its id and fix; a request never shows a traceback for it: a failing hook or bad field logs
-one ERROR line (logger "pylon_idv") and renders nothing.
+with its id and fix; a failing hook or bad field renders nothing and logs an ERROR line with
+its cause (logger "pylon_idv"; at most one a minute per cause), or raises when ``app.debug``.
+Hooks are plain functions (Flask renders synchronously: an ``async def`` one is E008).
 """
 
 import flask
@@ -67,17 +68,23 @@ class PylonIDV:
 
     def email_loader(self, fn):
         """Decorator: ``fn()`` returns the current user's email, or None for a visitor.
-        TypeError when fn is not callable."""
+        TypeError when fn is not callable or is ``async def`` (Flask renders synchronously)."""
         if not callable(fn):
             raise TypeError("email_loader() decorates a function (called with no arguments)")
+        if _web.is_async_hook(fn):
+            raise TypeError("email_loader() needs a plain function: Flask renders templates "
+                            "synchronously and cannot await an async def")
         self._email = fn
         return fn
 
     def fields_loader(self, fn):
         """Decorator: ``fn()`` returns a dict of extra settings (name, avatar_url, ...).
-        TypeError when fn is not callable."""
+        TypeError when fn is not callable or is ``async def`` (Flask renders synchronously)."""
         if not callable(fn):
             raise TypeError("fields_loader() decorates a function (called with no arguments)")
+        if _web.is_async_hook(fn):
+            raise TypeError("fields_loader() needs a plain function: Flask renders templates "
+                            "synchronously and cannot await an async def")
         self._fields = fn
         return fn
 
@@ -92,8 +99,14 @@ class PylonIDV:
                                        script_url=c.get("PYLON_IDV_SCRIPT_URL"))
             email = _web.resolve_hook(c.get("PYLON_IDV_EMAIL"), "PYLON_IDV_EMAIL", problems)
             fields = _web.resolve_hook(c.get("PYLON_IDV_FIELDS"), "PYLON_IDV_FIELDS", problems)
-            if problems:
-                raise ConfigError(problems)
+            for hook, setting in ((email or self._email, "PYLON_IDV_EMAIL"),
+                                  (fields or self._fields, "PYLON_IDV_FIELDS")):
+                if _web.is_async_hook(hook):
+                    problems.append(_web.async_hook_problem(setting, "Flask"))
+            if _web.errors(problems):
+                raise ConfigError(_web.errors(problems))
+            for p in problems:
+                app.logger.warning("%s", p)
             state = _State(page, email, fields)
             app.extensions["pylon_idv"] = state
             if page.mode == "data" and page.script_url is None:
@@ -133,6 +146,4 @@ class _State:
                 nonce = flask.g.get("csp_nonce") if flask.has_app_context() else None
             return Markup(page.render(email_fn(), nonce=nonce, fields=extra))
         except Exception as e:
-            _web.log_once(("flask-render", type(e)), "pylon_idv: pylon_chat() renders nothing: "
-                          "%s: %s", type(e).__name__, e, exc_info=True)
-            return Markup("")
+            return Markup(_web.render_failed("pylon_chat()", e, debug=flask.current_app.debug))

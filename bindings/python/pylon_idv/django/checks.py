@@ -1,5 +1,5 @@
-"""System checks: ``manage.py check`` (and runserver, migrate) report a bad configuration as
-``pylon_idv.E001`` ... each with its fix, never with a traceback and never with the secret.
+"""System checks: ``manage.py check`` reports a bad configuration as ``pylon_idv.E001`` ...
+each with its fix, never with a traceback and never with the secret.
 
     E001  the secret's environment variable (PYLON_IDV_SECRET_ENV) is not set or empty
     E002  the secret is malformed
@@ -8,21 +8,63 @@
     E005  PYLON_IDV_APP_ID is malformed
     E006  a setting has the wrong type (PYLON_IDV_SECRET_ENV, ..._MODE, ..._SCRIPT_URL)
     E007  PYLON_IDV_EMAIL or PYLON_IDV_FIELDS is not a callable or cannot be imported
+    E008  PYLON_IDV_EMAIL or PYLON_IDV_FIELDS is ``async def`` (Django templates render
+          synchronously: nothing could await it)
     W001  mode "data" without django.contrib.staticfiles and without PYLON_IDV_SCRIPT_URL:
           nothing serves pylon-chat.js
+    W002  the secret is not the 64 hex digits Pylon issues (it still signs)
+
+The E ids are errors where pages are served: ``check`` (``--deploy`` too), ``runserver`` and
+any command not listed below; and at server start under gunicorn, uvicorn and the like
+(``PylonIDVConfig.ready`` raises ImproperlyConfigured there, so the worker does not boot). For
+the commands that serve no page (``migrate``, ``test``, ``collectstatic``, ``shell``, ...,
+NO_PAGE_COMMANDS) they are warnings, so a build or CI step runs without the secret.
+``PYLON_IDV_ENABLED = False`` turns the drop-in and its checks off.
 """
+
+import sys
 
 from django.conf import settings
 from django.core import checks
 
+from .. import _web
 from . import conf
+
+# manage.py commands that render no page: a configuration mistake is a warning for them.
+NO_PAGE_COMMANDS = frozenset({
+    "migrate", "makemigrations", "showmigrations", "sqlmigrate", "squashmigrations",
+    "optimizemigration", "test", "testserver", "collectstatic", "findstatic", "shell",
+    "dbshell", "createsuperuser", "changepassword", "loaddata", "dumpdata", "flush",
+    "inspectdb", "diffsettings", "compilemessages", "makemessages", "createcachetable",
+    "clearsessions", "sendtestemail", "remove_stale_contenttypes", "startapp", "startproject",
+    "sqlflush", "sqlsequencereset",
+})
+
+
+def command():
+    """The manage.py / django-admin command this process runs, or None."""
+    argv = sys.argv
+    if len(argv) > 1 and argv[0].endswith(("manage.py", "django-admin", "django-admin.py",
+                                            "__main__.py")):
+        return argv[1]
+    return None
+
+
+def serves_pages():
+    """Whether a configuration mistake is an error here (see the module's docstring)."""
+    return command() not in NO_PAGE_COMMANDS
 
 
 @checks.register("pylon_idv")
 def check_pylon_idv(app_configs=None, **kwargs):
     conf.reset()                        # a check reads the environment as it is now
     s = conf.state()
-    out = [checks.Error(p.message, hint=p.hint, id="pylon_idv." + p.id) for p in s.problems]
+    if not s.enabled:
+        return []
+    deploy = bool(kwargs.get("include_deployment_checks"))
+    error = checks.Error if deploy or serves_pages() else checks.Warning
+    out = [(checks.Warning if p.id.startswith("W") else error)(
+        p.message, hint=p.hint, id="pylon_idv." + p.id) for p in s.problems]
     if (s.page is not None and s.page.mode == "data" and s.page.script_url is None
             and "django.contrib.staticfiles" not in settings.INSTALLED_APPS):
         out.append(checks.Warning(
@@ -32,3 +74,21 @@ def check_pylon_idv(app_configs=None, **kwargs):
                  "in production), or set PYLON_IDV_SCRIPT_URL to where you serve it.",
             id="pylon_idv.W001"))
     return out
+
+
+SERVERS = ("gunicorn", "uvicorn", "daphne", "hypercorn", "granian", "uwsgi")
+
+
+def check_at_server_start():
+    """Under an application server (one of SERVERS imported in this process), raise
+    ImproperlyConfigured listing the errors, so the server does not start a broken site."""
+    if command() is not None or not any(m in sys.modules for m in SERVERS):
+        return
+    s = conf.state()
+    problems = _web.errors(s.problems) if s.enabled else []
+    if problems:
+        from django.core.exceptions import ImproperlyConfigured
+        raise ImproperlyConfigured("pylon_idv is not configured correctly:\n" + "\n".join(
+            "  " + str(p) for p in problems))
+    for p in s.problems if s.enabled else []:
+        _web.log.warning("%s", p)
