@@ -7,8 +7,10 @@
 #    tests/integration/requirements.txt (from PyPI) and pylon_idv itself (`pip install .`).
 # 2. pytest tests/integration/python in it: pylon_idv.django / .flask / .jinja unit tests, the
 #    start-up checks one by one, and `import pylon_idv` importing no framework.
-# 3. tests/integration/test_frameworks.py: the Django (runserver), Flask (gunicorn, 2 pre-fork
-#    workers) and FastAPI (uvicorn) examples, live, read by headless Chromium.
+# 3. tests/integration/test_frameworks.py: the Django (runserver; uvicorn with async views;
+#    gunicorn), Flask (gunicorn, 2 pre-fork workers), FastAPI (uvicorn, an async Environment
+#    with async hooks too), Quart and Litestar (uvicorn) examples, live, read by headless
+#    Chromium.
 # 4. tests/integration/test_openresty.py: nginx + pylon_idv.openresty in front of a backend
 #    that knows nothing of Pylon, with an auth_request (LuaJIT build of the module from
 #    scripts/test-lua.sh, build only).
@@ -30,13 +32,13 @@ say "venv $venv: pinned frameworks (tests/integration/requirements.txt) and pylo
 for stray in pylon_idv.egg-info pylon_idv.so _pylon_idv*.so; do
   if [ -e "$stray" ]; then echo "test-integrations: build output at the top level: $stray" >&2; exit 1; fi
 done
-"$venv/bin/python" -c 'import django, flask, fastapi, pylon_idv; print("   Django", django.__version__, "| pylon_idv", pylon_idv.__version__)'
+"$venv/bin/python" -c 'import django, flask, fastapi, quart, litestar, pylon_idv; print("   Django", django.__version__, "| pylon_idv", pylon_idv.__version__)'
 
 say "pytest tests/integration/python"
 mkdir -p "$build/pytest-integrations"
 (cd "$build/pytest-integrations" && "$venv/bin/python" -m pytest -p no:cacheprovider -q "$root/tests/integration/python")
 
-say "Django, Flask (gunicorn -w 2), FastAPI (uvicorn): live examples in headless Chromium"
+say "Django (runserver, uvicorn, gunicorn), Flask (gunicorn -w 2), FastAPI, Quart, Litestar (uvicorn): live examples in headless Chromium"
 "$py" tests/integration/test_frameworks.py "$venv/bin"
 
 say "nginx + pylon_idv.openresty in front of a plain backend, with auth_request"

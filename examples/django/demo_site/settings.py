@@ -46,3 +46,5 @@ PYLON_IDV_FIELDS = "demo_site.views.chat_fields"        # name for the widget
 # "data" (default): data element + pylon-chat.js, for `script-src 'self' widget.usepylon.com`.
 # "inline": inline scripts carrying request.csp_nonce (set by demo_site.csp).
 PYLON_IDV_MODE = os.environ.get("DEMO_MODE", "data")
+# pylon_idv: the switch (False: no checks, the tag renders nothing), here from the environment
+PYLON_IDV_ENABLED = os.environ.get("PYLON_IDV_ENABLED", "1") != "0"
