@@ -8,6 +8,8 @@ tests/integration/requirements.txt (scripts/test-integrations.sh makes it). Each
 started exactly as its README section says, on 127.0.0.1 and a free port:
 
     django       examples/django/manage.py rundemo --port P        (runserver)
+    django6      the same under Django 6 (VENV_BIN of build/venv-django6) with Django's own
+                 CSP: SECURE_CSP built by pylon_idv.csp.merge_secure_csp, a nonce per request
     django-asgi  uvicorn --app-dir examples/django demo_site.asgi:application (async views:
                  /async/ awaits request.auser(), /async-lazy/ never loads the user)
     django-wsgi  gunicorn --chdir examples/django demo_site.wsgi:application
@@ -76,7 +78,7 @@ def command(bin_dir, name, port):
     py = os.path.join(bin_dir, "python")
     uvicorn = [os.path.join(bin_dir, "uvicorn")]
     where = ["--host", "127.0.0.1", "--port", str(port)]
-    if name == "django":
+    if name in ("django", "django6"):
         return [py, "examples/django/manage.py", "rundemo", "--port", str(port)]
     if name == "django-asgi":
         return uvicorn + ["--app-dir", "examples/django", "demo_site.asgi:application"] + where
@@ -93,7 +95,7 @@ def command(bin_dir, name, port):
 # async views (Django: `await request.auser()`, then one that never loads the user) or an
 # async Jinja2 Environment with async def hooks (FastAPI's /async; Quart's every page).
 PAGES = {"django-asgi": ["/", "/async/", "/async-lazy/"], "fastapi": ["/", "/async"]}
-SLASH = ("django", "django-asgi", "django-wsgi")      # Django's URLs end with a slash
+SLASH = ("django", "django6", "django-asgi", "django-wsgi")      # Django's URLs end with a slash
 
 
 def setup(bin_dir, name, env):
@@ -142,7 +144,9 @@ def env_for(tmp, mode, server_name="django", **overrides):
     env.update(PYLON_IDENTITY_SECRET=SECRET + "\n", PYLON_IDENTITY_SECRET_PREVIOUS=OLD,
                PYLON_APP_ID=APP_ID, DEMO_MODE=mode,
                DEMO_DB=os.path.join(tmp, "django-%s.sqlite3" % mode),
-               DEMO_DEBUG="1" if server_name == "django" else "0")
+               DEMO_DEBUG="1" if server_name in ("django", "django6") else "0")
+    if server_name == "django6":
+        env["DEMO_CSP"] = "django"          # Django 6's own CSP, SECURE_CSP merged by the helper
     for k, v in overrides.items():
         if v is None:
             env.pop(k, None)
@@ -176,9 +180,16 @@ def run_pages(browser, bin_dir, name, mode, tmp):
         with urllib.request.urlopen(server.url + "/", timeout=5) as r:
             csp = r.headers.get("Content-Security-Policy", "")
             body = r.read().decode()
-        if mode == "data":
+        if name == "django6":
+            nonce = re.search(r"'nonce-([^']+)'", csp)
+            check(nonce is not None and all(s in csp for v in SOURCES.values() for s in v),
+                  "%s: Django 6's own CSP (SECURE_CSP, a nonce), with every widget source "
+                  "(%s)" % (label, csp))
+            check(nonce is not None and ('nonce="%s"' % nonce.group(1)) in body,
+                  "%s: the tag took Django's nonce (no context processor)" % label)
+        elif mode == "data":
             check(csp == PYLON_CSP, "%s: served under Pylon's documented policy" % label)
-            m = re.search(r'<script src="([^"]+)"></script>', body)
+            m = re.search(r'<script src="([^"]+)"( nonce="[^"]+")?></script>', body)
             if check(m is not None, "%s: the page loads pylon-chat.js by URL" % label):
                 with urllib.request.urlopen(server.url + m.group(1), timeout=5) as r:
                     js = r.read()
@@ -186,7 +197,9 @@ def run_pages(browser, bin_dir, name, mode, tmp):
                 check(js == open(os.path.join(STATIC, "pylon-chat.js"), "rb").read()
                       and "javascript" in ctype,
                       "%s: %s is the package's pylon-chat.js (%s)" % (label, m.group(1), ctype))
-        else:
+        if name == "django6":
+            pass
+        elif mode == "inline":
             check(re.fullmatch(r"script-src 'nonce-[A-Za-z0-9_-]+' https://widget\.usepylon\.com",
                                csp) is not None, "%s: served under a nonce policy" % label)
             nonces = set(re.findall(r'<script nonce="([^"]+)"', body))
@@ -261,7 +274,7 @@ def run_bad(bin_dir, name, tmp):
 
 
 def main():
-    global STATIC
+    global STATIC, SOURCES
     if len(sys.argv) < 2:
         sys.exit(__doc__)
     bin_dir = os.path.abspath(sys.argv[1])
@@ -270,6 +283,10 @@ def main():
     STATIC = subprocess.run([os.path.join(bin_dir, "python"), "-c",
                              "import pylon_idv; print(pylon_idv.static_path())"],
                             capture_output=True, text=True, check=True).stdout.strip()
+    SOURCES = json.loads(subprocess.run(
+        [os.path.join(bin_dir, "python"), "-c",
+         "import json, pylon_idv; print(json.dumps(pylon_idv.csp_sources()))"],
+        capture_output=True, text=True, check=True).stdout)
     with tempfile.TemporaryDirectory(prefix="pylon-frameworks-") as tmp, Browser() as browser:
         for name in names:
             for mode in ("data", "inline"):

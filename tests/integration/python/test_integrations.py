@@ -33,6 +33,8 @@ def settings_of(html):
 def secret_env(monkeypatch):
     monkeypatch.setenv("PYLON_IDENTITY_SECRET", SECRET + "\n")
     monkeypatch.delenv("PYLON_IDENTITY_SECRET_PREVIOUS", raising=False)
+    from pylon_idv import _web
+    _web._failures.clear()             # every test sees its own log lines (the rate limit)
 
 
 def test_import_pylon_idv_imports_no_framework():

@@ -13,6 +13,9 @@ each with its fix, never with a traceback and never with the secret.
     W001  mode "data" without django.contrib.staticfiles and without PYLON_IDV_SCRIPT_URL:
           nothing serves pylon-chat.js
     W002  the secret is not the 64 hex digits Pylon issues (it still signs)
+    W003  the site's Content-Security-Policy (Django 6's SECURE_CSP, django-csp's
+          CONTENT_SECURITY_POLICY) would block a source the widget needs: one warning per
+          directive, naming it and the sources (pylon_idv.csp.merge_* add them)
 
 The E ids are errors where pages are served: ``check`` (``--deploy`` too), ``runserver`` and
 any command not listed below; and at server start under gunicorn, uvicorn and the like
@@ -73,6 +76,32 @@ def check_pylon_idv(app_configs=None, **kwargs):
             hint="add \"django.contrib.staticfiles\" to INSTALLED_APPS (and run collectstatic "
                  "in production), or set PYLON_IDV_SCRIPT_URL to where you serve it.",
             id="pylon_idv.W001"))
+    out += csp_warnings()
+    return out
+
+
+def csp_warnings():
+    """W003 for each directive of the configured policies that blocks the widget."""
+    from .. import csp
+    out = []
+    policies = [("SECURE_CSP", getattr(settings, "SECURE_CSP", None))]
+    dj = getattr(settings, "CONTENT_SECURITY_POLICY", None)
+    if isinstance(dj, dict):
+        policies.append(("CONTENT_SECURITY_POLICY", dj.get("DIRECTIVES")))
+    for name, policy in policies:
+        if not isinstance(policy, dict) or not policy:
+            continue
+        by_directive = {}
+        for directive, source, why in csp.blocked(policy):
+            by_directive.setdefault(directive, []).append((source, why))
+        for directive, items in by_directive.items():
+            out.append(checks.Warning(
+                f"{name} blocks the chat widget in {directive}: "
+                + "; ".join(f"{source} ({why})" for source, why in items) + ".",
+                hint=f"build {name} with pylon_idv.csp."
+                     + ("merge_secure_csp" if name == "SECURE_CSP" else "merge_django_csp")
+                     + "(...), or add the sources Pylon lists (pylon_idv.csp_sources()).",
+                id="pylon_idv.W003"))
     return out
 
 

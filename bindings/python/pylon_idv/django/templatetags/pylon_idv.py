@@ -81,8 +81,19 @@ def _resolve_in_thread(s, request):
     return _pool.submit(run).result()
 
 
+try:                                                  # Django 6's own CSP (SECURE_CSP)
+    from django.middleware.csp import get_nonce as _django_nonce
+except ImportError:                                   # Django before 6
+    def _django_nonce(request):
+        return None
+
+
 def _nonce(context, request):
+    """django-csp's request.csp_nonce, Django 6's own nonce (with or without its context
+    processor), or the context's csp_nonce."""
     nonce = getattr(request, "csp_nonce", None)
+    if nonce is None and request is not None:
+        nonce = _django_nonce(request)
     if nonce is None:
         nonce = context.get("csp_nonce")
     return None if nonce is None else str(nonce)      # a lazy object in django-csp and Django 6
@@ -97,8 +108,9 @@ def pylon_chat(context, **fields):
     if s.page is None:
         if debug:
             raise _web.ConfigError(_web.errors(s.problems))
-        _web.log_once("django-config", "pylon_idv: {%% pylon_chat %%} renders nothing: %s "
-                      "(run manage.py check)", "; ".join(str(p) for p in _web.errors(s.problems)))
+        text = "; ".join(str(p) for p in _web.errors(s.problems))
+        _web.log_once(("django-config", text), "pylon_idv: {%% pylon_chat %%} renders nothing: "
+                      "%s (run manage.py check)", text)
         return ""
     request = getattr(context, "request", None) or context.get("request")
     try:
