@@ -24,7 +24,15 @@ e.g. a ``style-src`` with a nonce, where browsers ignore ``'unsafe-inline'`` (wh
 needs for its styles). The start-up checks (Django's ``pylon_idv.W003``) are built on it.
 """
 
+from __future__ import annotations
+
+from typing import Any, Dict, List, Mapping, Tuple, Union
+
 import pylon_idv
+
+#: A policy: directive -> sources (a list, or one str of space-separated sources), or the
+#: header's text.
+Policy = Union[Mapping[str, Any], str]
 
 __all__ = ["blocked", "header", "merge", "merge_django_csp", "merge_secure_csp",
            "merge_talisman", "parse"]
@@ -33,7 +41,7 @@ _KEYWORDS = ("'self'", "'none'", "'unsafe-inline'", "'unsafe-eval'", "'strict-dy
              "'unsafe-hashes'", "'report-sample'", "'wasm-unsafe-eval'")
 
 
-def _sources(value):
+def _sources(value: Any) -> List[Any]:
     """A directive's value as a list of source expressions (str: split on whitespace; other
     items kept as they are, so Django's CSP.SELF stays a CSP member)."""
     if value is None:
@@ -43,10 +51,10 @@ def _sources(value):
     return list(value)
 
 
-def parse(text):
+def parse(text: str) -> Dict[str, List[str]]:
     """A policy header's text as a dict: directive (lower case) -> list of sources. The
     first occurrence of a directive wins, as in browsers."""
-    policy = {}
+    policy: Dict[str, List[str]] = {}
     for part in str(text).split(";"):
         words = part.split()
         if words and words[0].lower() not in policy:
@@ -54,12 +62,12 @@ def parse(text):
     return policy
 
 
-def header(policy):
+def header(policy: Mapping[str, Any]) -> str:
     """The header text of a policy dict (values: lists of sources, or str)."""
     return "; ".join(" ".join([d] + _sources(v)) for d, v in policy.items())
 
 
-def _covers(sources, want):
+def _covers(sources: List[Any], want: str) -> bool:
     """Whether a directive's sources allow the source expression want."""
     sources = [str(x) for x in sources]
     if want in sources:
@@ -82,7 +90,7 @@ def _covers(sources, want):
 _NONCE_MARKS = ("'nonce'", "<CSP_NONCE_SENTINEL>")
 
 
-def _effective(policy, directive):
+def _effective(policy: Mapping[str, Any], directive: str) -> Union[List[Any], None]:
     """The sources a directive really has: its own, else default-src's; None: unrestricted."""
     if directive in policy:
         return _sources(policy[directive])
@@ -91,13 +99,13 @@ def _effective(policy, directive):
     return None
 
 
-def blocked(policy):
+def blocked(policy: Policy) -> List[Tuple[str, str, str]]:
     """What policy (a dict, or a header's text) would block of the widget's sources:
     ``[(directive, source, why), ...]``, empty when the widget is fully allowed."""
     if isinstance(policy, str):
         policy = parse(policy)
     policy = {str(k).lower(): v for k, v in policy.items()}
-    out = []
+    out: List[Tuple[str, str, str]] = []
     for directive, needed in pylon_idv.csp_sources().items():
         have = _effective(policy, directive)
         if have is None:
@@ -114,7 +122,7 @@ def blocked(policy):
     return out
 
 
-def merge(policy):
+def merge(policy: Policy) -> Dict[str, List[Any]]:
     """A new policy dict (directive -> list of sources) with the widget's sources added where
     the policy would block them (see the module's docstring). policy: a dict (values: lists
     or str) or a header's text."""
@@ -133,13 +141,13 @@ def merge(policy):
     return out
 
 
-def merge_secure_csp(config):
+def merge_secure_csp(config: Mapping[str, Any]) -> Dict[str, List[Any]]:
     """Django 6's SECURE_CSP (or SECURE_CSP_REPORT_ONLY) with the widget's sources merged:
     a new dict; ``django.utils.csp.CSP`` values (CSP.SELF, CSP.NONCE) are kept as they are."""
     return merge(dict(config or {}))
 
 
-def merge_django_csp(config):
+def merge_django_csp(config: Mapping[str, Any]) -> Dict[str, Any]:
     """django-csp 4's CONTENT_SECURITY_POLICY (``{"DIRECTIVES": {...}, ...}``) with the
     widget's sources merged into its DIRECTIVES: a new dict, the other keys kept."""
     config = dict(config or {})
@@ -147,7 +155,7 @@ def merge_django_csp(config):
     return config
 
 
-def merge_talisman(policy):
+def merge_talisman(policy: Policy) -> Dict[str, List[Any]]:
     """flask-talisman's content_security_policy (a dict whose values are a str or a list, or
     the header's text) with the widget's sources merged: a new dict of lists."""
     return merge(policy)

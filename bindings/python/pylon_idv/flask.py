@@ -34,6 +34,10 @@ its cause (logger "pylon_idv"; at most one a minute per cause), or raises when `
 Hooks are plain functions (Flask renders synchronously: an ``async def`` one is E008).
 """
 
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Optional, TypeVar, Union
+
 import flask
 from markupsafe import Markup
 
@@ -45,6 +49,13 @@ from ._web import ConfigError
 __all__ = ["ConfigError", "PylonIDV"]
 
 STATIC_URL_PATH = "/_pylon_idv"
+
+#: An email hook: the signed-in user's email, or None for a visitor.
+EmailHook = Callable[[], Optional[str]]
+#: A fields hook: extra chat settings (None values are dropped).
+FieldsHook = Callable[[], Optional[Mapping[str, Union[str, int, float, bool, None]]]]
+_E = TypeVar("_E", bound=EmailHook)
+_F = TypeVar("_F", bound=FieldsHook)
 
 
 def _flask_login_email():
@@ -60,13 +71,14 @@ def _flask_login_email():
 class PylonIDV:
     """The extension; one instance may serve several apps (``init_app`` each)."""
 
-    def __init__(self, app=None, *, email=None, fields=None):
+    def __init__(self, app: Optional[flask.Flask] = None, *,
+                 email: Optional[EmailHook] = None, fields: Optional[FieldsHook] = None) -> None:
         self._email = email
         self._fields = fields
         if app is not None:
             self.init_app(app)
 
-    def email_loader(self, fn):
+    def email_loader(self, fn: _E) -> _E:
         """Decorator: ``fn()`` returns the current user's email, or None for a visitor.
         TypeError when fn is not callable or is ``async def`` (Flask renders synchronously)."""
         if not callable(fn):
@@ -77,7 +89,7 @@ class PylonIDV:
         self._email = fn
         return fn
 
-    def fields_loader(self, fn):
+    def fields_loader(self, fn: _F) -> _F:
         """Decorator: ``fn()`` returns a dict of extra settings (name, avatar_url, ...).
         TypeError when fn is not callable or is ``async def`` (Flask renders synchronously)."""
         if not callable(fn):
@@ -88,7 +100,7 @@ class PylonIDV:
         self._fields = fn
         return fn
 
-    def init_app(self, app):
+    def init_app(self, app: flask.Flask) -> None:
         """Check the configuration and install ``pylon_chat()``; raises ConfigError."""
         c = app.config
         try:
@@ -121,7 +133,7 @@ class PylonIDV:
             c = None            # the config (a secret pasted into a setting): in no frame's locals
             raise
 
-    def _pylon_chat(self, **fields):
+    def _pylon_chat(self, **fields: Any) -> Markup:
         state = flask.current_app.extensions["pylon_idv"]
         return state.render(self._email, self._fields, fields)
 

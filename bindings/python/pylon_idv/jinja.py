@@ -34,8 +34,11 @@ at start-up that something must serve it (a framework with its own static server
 mount), unless ``script_url`` was given.
 """
 
+from __future__ import annotations
+
 import inspect
 import posixpath
+from typing import Any, Awaitable, Callable, Literal, Mapping, Optional, TypeVar, Union
 
 import jinja2
 from markupsafe import Markup
@@ -49,18 +52,27 @@ __all__ = ["ConfigError", "PylonChat", "install"]
 
 DEFAULT_SCRIPT_URL = "/_pylon_idv/pylon-chat.js"
 
+_T = TypeVar("_T")
+#: A hook: called with the template context's ``request`` (None when it has none); its result
+#: or, in an Environment with enable_async=True, an awaitable of it.
+Hook = Callable[[Any], Union[_T, Awaitable[_T]]]
+#: A value of the chat settings: None drops the field.
+Field = Union[str, int, float, bool, None]
+
 
 class PylonChat:
     """What install() returns; ``fingerprint`` names the secret in use (safe to log)."""
 
-    def __init__(self, page, email, fields, nonce, debug=False):
+    def __init__(self, page: Any, email: Optional[Hook[Optional[str]]],
+                 fields: Optional[Hook[Optional[Mapping[str, Field]]]],
+                 nonce: Optional[Hook[Optional[str]]], debug: bool = False) -> None:
         self.page, self.email, self.fields, self.nonce = page, email, fields, nonce
         self.debug = debug
         self.is_async = any(_web.is_async_hook(h) for h in (email, fields, nonce))
 
     @property
-    def fingerprint(self):
-        return self.page.fingerprint
+    def fingerprint(self) -> str:
+        return str(self.page.fingerprint)
 
     def _context_nonce(self, context, request):
         nonce = context.get("csp_nonce")
@@ -70,7 +82,7 @@ class PylonChat:
                 nonce = getattr(request, "csp_nonce", None)
         return nonce
 
-    def render(self, context, fields):
+    def render(self, context: Any, fields: Mapping[str, Field]) -> Any:
         """The Markup for a template context (what the ``pylon_chat()`` global returns); an
         awaitable of it when a hook is ``async def`` (the Environment awaits it)."""
         if self.is_async:
@@ -116,9 +128,14 @@ def _mount(app, script_url):
     app.mount(folder, StaticFiles(directory=pylon_idv.static_path()), name="pylon_idv")
 
 
-def install(env, *, app_id, email=None, fields=None, nonce=None, mode="data",
-            script_url=None, secret_env=None, previous_secrets_env=None,
-            name="pylon_chat", environ=None, app=None, debug=False):
+def install(env: jinja2.Environment, *, app_id: str,
+            email: Union[Hook[Optional[str]], str, None] = None,
+            fields: Union[Hook[Optional[Mapping[str, Field]]], str, None] = None,
+            nonce: Union[Hook[Optional[str]], str, None] = None,
+            mode: Literal["data", "inline"] = "data", script_url: Optional[str] = None,
+            secret_env: Optional[str] = None, previous_secrets_env: Optional[str] = None,
+            name: str = "pylon_chat", environ: Optional[Mapping[str, str]] = None,
+            app: Any = None, debug: bool = False) -> PylonChat:
     """Check the configuration, add the global ``name`` to ``env``; returns the PylonChat.
 
     email, fields, nonce: callables of the request (or dotted paths to them); ``async def``
