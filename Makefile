@@ -121,6 +121,8 @@ test-bench: build
 	@bench/run.sh --quick $(BUILD) >$(BUILD)/bench-quick.txt
 	@grep -q '^| 30 KB page | pylon_idv.openresty | [0-9]' $(BUILD)/bench-quick.txt \
 	    || { echo "test-bench: no nginx table in $(BUILD)/bench-quick.txt" >&2; exit 1; }
+	@grep -q '^| FastAPI | async | [0-9]' $(BUILD)/bench-quick.txt \
+	    || { echo "test-bench: no web table in $(BUILD)/bench-quick.txt" >&2; exit 1; }
 	@echo "bench --quick: ok"
 
 # The OpenResty quick start's build step (README): the Lua module for LuaJIT in

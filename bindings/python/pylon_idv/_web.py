@@ -222,6 +222,11 @@ class Page:
 
     def __init__(self, app_id, signer, mode, script_url):
         self.app_id, self.signer, self.mode, self.script_url = app_id, signer, mode, script_url
+        # what does not change between requests, computed once: the loader tag without a
+        # nonce, the widget loader without a nonce
+        self._tag = (str(pylon_idv.script_tag(script_url)) if mode == "data" and script_url
+                     else None)
+        self._widget = str(pylon_idv.widget_script(app_id)) if mode == "inline" else None
 
     @property
     def fingerprint(self):
@@ -232,16 +237,22 @@ class Page:
 
         Raises as the page API does (TypeError, ValueError) for bad fields or a bad nonce;
         the integrations catch that, log it and render nothing."""
-        fields = dict(fields or {})
+        if not fields:
+            fields = {}
         if email == "":
             email = None                       # a user without an email is a visitor
         if self.mode == "inline":
-            return (str(pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
-                                                       nonce=nonce, **fields))
-                    + str(pylon_idv.widget_script(self.app_id, nonce=nonce)))
-        tag = pylon_idv.script_tag(self.script_url, nonce=nonce)    # the nonce checked first
-        return str(pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id,
-                                                **fields)) + str(tag)
+            if nonce is None:
+                return (pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
+                                                       **fields) + self._widget)
+            return (pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
+                                                   nonce=nonce, **fields)
+                    + pylon_idv.widget_script(self.app_id, nonce=nonce))
+        # (HTML + str is a plain str)
+        tag = self._tag if nonce is None else pylon_idv.script_tag(self.script_url,
+                                                                   nonce=nonce)  # checked first
+        return pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id,
+                                            **fields) + tag
 
 
 def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=None,
@@ -365,9 +376,7 @@ def async_hook_problem(setting, where):
 
 
 def in_event_loop():
-    """Whether this thread runs an asyncio event loop (code here must not block on I/O)."""
-    try:
-        asyncio.get_running_loop()
-        return True
-    except RuntimeError:
-        return False
+    """Whether this thread runs an asyncio event loop (code here must not block on I/O).
+    asyncio._get_running_loop answers without raising (get_running_loop raises when there is
+    none: an exception on every sync render)."""
+    return asyncio._get_running_loop() is not None

@@ -141,21 +141,41 @@ class PylonIDV:
 class _State:
     def __init__(self, page, email, fields):
         self.page, self.email, self.fields = page, email, fields
+        self._pages = {}              # the page with pylon-chat.js's URL, per script root
+
+    def _static_page(self):
+        """The page with url_for's URL of pylon-chat.js, computed once per script root (the
+        prefix a WSGI server mounts the app under): it does not change between requests."""
+        root = flask.request.script_root if flask.has_request_context() else ""
+        page = self._pages.get(root)
+        if page is None:
+            if len(self._pages) > 64:
+                self._pages.clear()
+            page = self._pages[root] = _web.Page(
+                self.page.app_id, self.page.signer, self.page.mode,
+                flask.url_for("pylon_idv.static", filename="pylon-chat.js"))
+        return page
 
     def render(self, email_fn, fields_fn, fields):
         page = self.page
         try:
             email_fn = email_fn or self.email or _flask_login_email     # the decorator wins
             fields_fn = fields_fn or self.fields
-            extra = dict(fields_fn() or {}) if fields_fn else {}
-            extra.update(fields)
+            if fields_fn:
+                extra = fields_fn()
+                if fields:
+                    extra = dict(extra or {}, **fields)
+            else:
+                extra = fields
             if page.mode == "data" and page.script_url is None:
-                page = _web.Page(page.app_id, page.signer, page.mode,
-                                 flask.url_for("pylon_idv.static", filename="pylon-chat.js"))
-            nonce = getattr(flask.request, "csp_nonce", None) if flask.has_request_context() \
-                else None
-            if nonce is None:
-                nonce = flask.g.get("csp_nonce") if flask.has_app_context() else None
+                page = self._static_page()
+            nonce = None
+            if flask.has_request_context():
+                # Flask-Talisman's request.csp_nonce, read from the request's own attributes
+                # (a missing attribute through the proxy costs an exception per render)
+                nonce = vars(flask.request._get_current_object()).get("csp_nonce")
+            if nonce is None and flask.has_app_context():
+                nonce = flask.g.get("csp_nonce")
             return Markup(page.render(email_fn(), nonce=nonce, fields=extra))
         except Exception as e:
             return Markup(_web.render_failed("pylon_chat()", e, debug=flask.current_app.debug))

@@ -60,6 +60,17 @@ Hook = Callable[[Any], Union[_T, Awaitable[_T]]]
 Field = Union[str, int, float, bool, None]
 
 
+def _lookup(context, key):
+    """context.get(key) from the Context's documented dicts (vars, then parent): the same
+    answer, without Context.get's method layers on every render."""
+    local = getattr(context, "vars", None)
+    if local is None:                          # a plain mapping given as the context
+        return context.get(key)
+    if key in local:
+        return local[key]
+    return context.parent.get(key)
+
+
 class PylonChat:
     """What install() returns; ``fingerprint`` names the secret in use (safe to log)."""
 
@@ -68,15 +79,26 @@ class PylonChat:
                  nonce: Optional[Hook[Optional[str]]], debug: bool = False) -> None:
         self.page, self.email, self.fields, self.nonce = page, email, fields, nonce
         self.debug = debug
-        self.is_async = any(_web.is_async_hook(h) for h in (email, fields, nonce))
+        self._awaits = [_web.is_async_hook(h) for h in (email, fields, nonce)]
+        self.is_async = any(self._awaits)
 
     @property
     def fingerprint(self) -> str:
         return str(self.page.fingerprint)
 
     def _context_nonce(self, context, request):
-        nonce = context.get("csp_nonce")
+        nonce = _lookup(context, "csp_nonce")
         if nonce is None and request is not None:
+            scope = getattr(request, "scope", None)
+            if type(scope) is dict:
+                # ASGI (Starlette, FastAPI, Litestar): request.state is scope["state"]; read
+                # the dict, not the State object (which raises for every missing name)
+                state = scope.get("state")
+                if state is None:
+                    return None
+                if type(state) is dict:
+                    return state.get("csp_nonce")
+                return getattr(state, "csp_nonce", None)
             nonce = getattr(getattr(request, "state", None), "csp_nonce", None)
             if nonce is None:
                 nonce = getattr(request, "csp_nonce", None)
@@ -87,35 +109,45 @@ class PylonChat:
         awaitable of it when a hook is ``async def`` (the Environment awaits it)."""
         if self.is_async:
             return self._render_async(context, fields)
-        request = context.get("request")
+        request = _lookup(context, "request")
         try:
             email = self.email(request) if self.email else None
-            extra = dict(self.fields(request) or {}) if self.fields else {}
+            if self.fields:
+                extra = self.fields(request)
+                if fields:
+                    extra = dict(extra or {}, **fields)
+            else:
+                extra = fields
             nonce = self.nonce(request) if self.nonce else self._context_nonce(context, request)
-            return self._markup(email, extra, fields, nonce)
+            return Markup(self.page.render(email, nonce=None if nonce is None else str(nonce),
+                                           fields=extra))
         except Exception as e:
             return Markup(_web.render_failed("pylon_chat()", e, debug=self.debug))
 
     async def _render_async(self, context, fields):
-        request = context.get("request")
+        request = _lookup(context, "request")
         try:
             email = self.email(request) if self.email else None
-            if inspect.isawaitable(email):
+            if self._awaits[0] or inspect.isawaitable(email):
                 email = await email
-            extra = self.fields(request) if self.fields else {}
-            if inspect.isawaitable(extra):
-                extra = await extra
-            nonce = self.nonce(request) if self.nonce else self._context_nonce(context, request)
-            if inspect.isawaitable(nonce):
-                nonce = await nonce
-            return self._markup(email, dict(extra or {}), fields, nonce)
+            if self.fields:
+                extra = self.fields(request)
+                if self._awaits[1] or inspect.isawaitable(extra):
+                    extra = await extra
+                if fields:
+                    extra = dict(extra or {}, **fields)
+            else:
+                extra = fields
+            if self.nonce:
+                nonce = self.nonce(request)
+                if self._awaits[2] or inspect.isawaitable(nonce):
+                    nonce = await nonce
+            else:
+                nonce = self._context_nonce(context, request)
+            return Markup(self.page.render(email, nonce=None if nonce is None else str(nonce),
+                                           fields=extra))
         except Exception as e:
             return Markup(_web.render_failed("pylon_chat()", e, debug=self.debug))
-
-    def _markup(self, email, extra, fields, nonce):
-        extra.update(fields)
-        return Markup(self.page.render(email, nonce=None if nonce is None else str(nonce),
-                                       fields=extra))
 
 
 def _mount(app, script_url):

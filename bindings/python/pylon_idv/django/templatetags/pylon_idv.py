@@ -8,8 +8,9 @@ The CSP nonce is ``request.csp_nonce`` (Django 6's own CSP, or django-csp) or th
 
 In an async view (ASGI) the template renders in the event loop, where Django refuses database
 queries: the user the view already loaded (``await request.auser()``, or ``request.user``
-evaluated) is used as it is, and anything that still needs the database (the lazy user, the
-hooks) runs in a worker thread, whose connections are closed after it.
+evaluated) is used as it is, and when the lazy user or a hook needs the database after all
+(Django raises SynchronousOnlyOperation before the query) the work runs again in a worker
+thread, whose connections are closed after it.
 
 A broken configuration or a failing hook renders nothing and logs an ERROR line with its cause
 (logger "pylon_idv", at most one a minute per cause); with ``DEBUG = True`` it raises, so the
@@ -21,6 +22,7 @@ import threading
 
 from django import template
 from django.conf import settings
+from django.core.exceptions import SynchronousOnlyOperation
 from django.templatetags.static import static
 from django.utils.safestring import mark_safe
 
@@ -115,7 +117,10 @@ def pylon_chat(context, **fields):
     request = getattr(context, "request", None) or context.get("request")
     try:
         if _web.in_event_loop() and _needs_database(s, request):
-            email, extra = _resolve_in_thread(s, request)
+            try:                      # cheap when nothing touches the database after all
+                email, extra = _resolve(s, request)
+            except SynchronousOnlyOperation:  # raised before the query: run it off the loop
+                email, extra = _resolve_in_thread(s, request)
         else:
             email, extra = _resolve(s, request)
         extra.update(fields)
