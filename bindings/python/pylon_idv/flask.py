@@ -26,6 +26,8 @@ and what loads the widget; keyword arguments are extra settings
                                      email_loader decorator sets it. Default: flask_login's
                                      current_user.email when flask_login is installed
     PYLON_IDV_FIELDS                 callable() -> dict of extra settings (or its dotted path)
+    PYLON_IDV_ENABLED                False turns the extension off: nothing is checked and
+                                     pylon_chat() renders nothing (default True)
 
 The nonce is ``request.csp_nonce`` (Flask-Talisman) or ``g.csp_nonce`` when set. A bad
 configuration raises :class:`ConfigError` from ``init_app``, at start-up, listing every problem
@@ -103,6 +105,9 @@ class PylonIDV:
     def init_app(self, app: flask.Flask) -> None:
         """Check the configuration and install ``pylon_chat()``; raises ConfigError."""
         c = app.config
+        if c.get("PYLON_IDV_ENABLED", True) in (False, 0, "0", "false", "False", "no", "off", ""):
+            app.add_template_global(lambda **fields: Markup(""), "pylon_chat")
+            return                      # turned off: nothing checked, nothing rendered
         try:
             page, problems = _web.load(app_id=c.get("PYLON_IDV_APP_ID"),
                                        secret_env=c.get("PYLON_IDV_SECRET_ENV"),

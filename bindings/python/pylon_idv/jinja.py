@@ -84,7 +84,8 @@ class PylonChat:
 
     @property
     def fingerprint(self) -> str:
-        return str(self.page.fingerprint)
+        """The secret's fingerprint; "" when the drop-in is turned off (enabled=False)."""
+        return "" if self.page is None else str(self.page.fingerprint)
 
     def _context_nonce(self, context, request):
         nonce = _lookup(context, "csp_nonce")
@@ -167,7 +168,7 @@ def install(env: jinja2.Environment, *, app_id: str,
             mode: Literal["data", "inline"] = "data", script_url: Optional[str] = None,
             secret_env: Optional[str] = None, previous_secrets_env: Optional[str] = None,
             name: str = "pylon_chat", environ: Optional[Mapping[str, str]] = None,
-            app: Any = None, debug: bool = False) -> PylonChat:
+            app: Any = None, debug: bool = False, enabled: bool = True) -> PylonChat:
     """Check the configuration, add the global ``name`` to ``env``; returns the PylonChat.
 
     email, fields, nonce: callables of the request (or dotted paths to them); ``async def``
@@ -175,7 +176,8 @@ def install(env: jinja2.Environment, *, app_id: str,
     (default) renders the data element and ``<script src=script_url>`` for pylon-chat.js
     (default ``/_pylon_idv/pylon-chat.js``); app: a Starlette/FastAPI app on which to mount
     ``pylon_idv.static_path()`` there. "inline" renders inline scripts with the nonce.
-    debug=True: a failed render raises instead of being logged.
+    debug=True: a failed render raises instead of being logged. enabled=False turns the
+    drop-in off: nothing is checked or read, and ``pylon_chat()`` renders nothing.
     Raises ConfigError (a ValueError) for every problem found, and TypeError when env is not a
     jinja2.Environment."""
     try:
@@ -186,6 +188,10 @@ def install(env: jinja2.Environment, *, app_id: str,
                  "previous_env": "previous_secrets_env", "mode": "mode",
                  "script_url": "script_url"}
         given_url = script_url
+        if not enabled:
+            off = PylonChat(None, None, None, None)
+            env.globals[name] = lambda **fields: Markup("")
+            return off
         page, problems = _web.load(app_id=app_id, secret_env=secret_env,
                                    previous_env=previous_secrets_env, mode=mode,
                                    script_url=DEFAULT_SCRIPT_URL if script_url is None

@@ -315,3 +315,19 @@ def test_django_async_hook_is_e008():
     with override_settings(PYLON_IDV_EMAIL=email):
         out = [m for m in checks.run_checks(tags=["pylon_idv"]) if m.id == "pylon_idv.E008"]
     assert len(out) == 1 and "synchronously" in out[0].msg
+
+
+def test_enabled_false_turns_jinja_and_flask_off():
+    import flask
+    import jinja2
+    import pylon_idv.jinja
+    from pylon_idv.flask import PylonIDV
+    env = jinja2.Environment()
+    chat = pylon_idv.jinja.install(env, app_id="", enabled=False)     # nothing checked
+    assert env.from_string("[{{ pylon_chat(a=1) }}]").render() == "[]"
+    assert chat.fingerprint == ""
+    app = flask.Flask("off")
+    app.config.update(PYLON_IDV_ENABLED=False)                        # no app id: not checked
+    PylonIDV(app)
+    with app.test_request_context("/"):
+        assert flask.render_template_string("[{{ pylon_chat() }}]") == "[]"
