@@ -393,3 +393,27 @@ def test_django_secret_of_the_wrong_length_is_w002(tmp_path):
     r = _manage(tmp_path, "check", secret=SECRET[:32])
     assert r.returncode == 0, r.stderr
     assert "pylon_idv.W002" in r.stderr and SECRET[:8] not in r.stderr
+
+
+def test_django_server_start_says_what_must_serve_pylon_chat_js(tmp_path):
+    # W004: under uvicorn/gunicorn (here: uvicorn imported), DEBUG off, mode "data", and
+    # neither pylon_idv.django.urls nor WhiteNoise: the start-up log says what is missing.
+    code = (
+        "import logging, sys, uvicorn; logging.basicConfig(level=logging.WARNING)\n"
+        "sys.argv = ['uvicorn']\n"
+        "from django.conf import settings\n"
+        "settings.configure(DEBUG=False, SECRET_KEY='x'*50, ROOT_URLCONF='urls_%s',"
+        " INSTALLED_APPS=['django.contrib.staticfiles', 'pylon_idv.django'],"
+        " STATIC_URL='/static/', PYLON_IDV_APP_ID='a')\n"
+        "import django; django.setup()\n")
+    for which, urls in (("none", "urlpatterns = []\n"),
+                        ("ours", "from django.urls import include, path\n"
+                                 "urlpatterns = [path('_p/', include('pylon_idv.django.urls'))]\n")):
+        (tmp_path / ("urls_%s.py" % which)).write_text(urls)
+        env = dict(os.environ, PYLON_IDENTITY_SECRET=SECRET, PYTHONPATH=str(tmp_path))
+        r = subprocess.run([sys.executable, "-c", code % which], capture_output=True, text=True,
+                           env=env, cwd=str(tmp_path), timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert ("pylon_idv.W004" in r.stderr) == (which == "none"), r.stderr
+        if which == "none":
+            assert "pylon_idv.django.urls" in r.stderr

@@ -13,6 +13,8 @@ each with its fix, never with a traceback and never with the secret.
     W001  mode "data" without django.contrib.staticfiles and without PYLON_IDV_SCRIPT_URL:
           nothing serves pylon-chat.js
     W002  the secret is not the 64 hex digits Pylon issues (it still signs)
+    W004  (logged at server start, not a check) mode "data" under gunicorn/uvicorn with DEBUG
+          off, no WhiteNoise and no pylon_idv.django.urls: something must serve STATIC_URL
     W003  the site's Content-Security-Policy (Django 6's SECURE_CSP, django-csp's
           CONTENT_SECURITY_POLICY) would block a source the widget needs: one warning per
           directive, naming it and the sources (pylon_idv.csp.merge_* add them)
@@ -121,3 +123,32 @@ def check_at_server_start():
             "  " + str(p) for p in problems))
     for p in s.problems if s.enabled else []:
         _web.log.warning("%s", p)
+    w = static_server_warning(s)
+    if w is not None:
+        _web.log.warning("%s", w)
+
+
+def static_server_warning(s):
+    """W004 at server start: mode "data" loads pylon-chat.js from STATIC_URL, but under an
+    application server with DEBUG off nothing in Django serves static files; unless the site
+    includes pylon_idv.django.urls or runs WhiteNoise, say what must serve it."""
+    if not s.enabled or s.page is None or s.page.mode != "data" or s.page.script_url is not None:
+        return None
+    if getattr(settings, "DEBUG", False):
+        return None
+    if any("whitenoise" in str(m).lower() for m in getattr(settings, "MIDDLEWARE", [])):
+        return None
+    from django.urls import NoReverseMatch, reverse
+    try:
+        reverse("pylon_idv:script")
+        return None
+    except NoReverseMatch:
+        pass
+    except Exception:                 # a URLconf that cannot load yet: no warning rather than
+        return None                   # a start-up broken by one
+    return _web.Problem(
+        "W004", "PYLON_IDV_MODE is \"data\": pages load pylon-chat.js from STATIC_URL, and with "
+                "DEBUG off nothing in Django serves static files under this server.",
+        "serve collectstatic's output at STATIC_URL (nginx, WhiteNoise), or add "
+        "path(\"_pylon_idv/\", include(\"pylon_idv.django.urls\")) to your URLs so that Django "
+        "serves it, or set PYLON_IDV_SCRIPT_URL.")
