@@ -331,3 +331,26 @@ def test_enabled_false_turns_jinja_and_flask_off():
     PylonIDV(app)
     with app.test_request_context("/"):
         assert flask.render_template_string("[{{ pylon_chat() }}]") == "[]"
+
+
+def test_debug_mode_raises_in_flask_and_django():
+    import flask
+    from pylon_idv.flask import PylonIDV
+    app = flask.Flask("dbg")
+    app.config["PYLON_IDV_APP_ID"] = "a"
+    ext = PylonIDV(app)
+    ext.fields_loader(lambda: {"email_hash": "forged"})
+    with app.test_request_context("/"):
+        assert flask.render_template_string("[{{ pylon_chat() }}]") == "[]"   # logged
+        app.debug = True
+        with pytest.raises(TypeError):
+            flask.render_template_string("[{{ pylon_chat() }}]")
+    from django_settings import django_setup
+    django_setup()
+    from django.template import Context, Template
+    from django.test import override_settings
+    t = Template("{% load pylon_idv %}{% pylon_chat %}")
+    with override_settings(PYLON_IDV_EMAIL=lambda request: 1 / 0):
+        assert t.render(Context({})) == ""
+        with override_settings(DEBUG=True), pytest.raises(ZeroDivisionError):
+            t.render(Context({}))
