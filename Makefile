@@ -138,6 +138,8 @@ test-bench: build
 	@bench/page.sh $(BUILD)/bench-quick.txt $(BUILD)/bench-page.md --quick
 	@grep -q '^| commit | `[0-9a-f]' $(BUILD)/bench-page.md && grep -q '^### nginx' $(BUILD)/bench-page.md \
 	    || { echo "test-bench: bench/page.sh wrote no page in $(BUILD)/bench-page.md" >&2; exit 1; }
+	@grep -q '^| FastAPI | async | [0-9]' $(BUILD)/bench-quick.txt \
+	    || { echo "test-bench: no web table in $(BUILD)/bench-quick.txt" >&2; exit 1; }
 	@echo "bench --quick: ok"
 
 # The OpenResty quick start's build step (README): the Lua module for LuaJIT in

@@ -32,8 +32,9 @@ if command -v valgrind >/dev/null 2>&1; then
     echo "takes its OpenSSL path, and OpenSSL its non-SHA-NI code, so these ratios are not the time ratios.)"
 fi
 # The bindings against their alternatives, then nginx: pylon_idv.openresty against sub_filter
-# and the plain proxy (bench/bench_nginx.sh: real nginx, wrk, 127.0.0.1).
-for part in python lua nginx; do
+# and the plain proxy (bench/bench_nginx.sh: real nginx, wrk, 127.0.0.1), then the web
+# drop-ins per page against the hand-written idiom (bench/bench_web.sh).
+for part in python lua nginx web; do
     if [ -x "bench/bench_$part.sh" ]; then
         echo
         BUILD=$build "bench/bench_$part.sh" $quick

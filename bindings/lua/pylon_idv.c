@@ -680,6 +680,29 @@ static int l_script_tag(lua_State *L)
     return tag_call(L, &tag);
 }
 
+/* idv.csp_sources() -> { ["script-src"] = { "'self'", "https://widget.usepylon.com" }, ... }
+ * The CSP sources the widget needs, from the core's one table (Python reads it too): a new
+ * table per call, directive -> array of source expressions. */
+static int l_csp_sources(lua_State *L)
+{
+    size_t count, i;
+    const pylon_idv_csp_source *t = pylon_idv_csp_sources(&count);
+    lua_createtable(L, 0, (int)count);
+    for (i = 0; i < count; i++) {
+        const char *p = t[i].sources, *end;
+        int n = 0;
+        lua_newtable(L);
+        while (*p != '\0') {
+            end = strchr(p, ' ');
+            if (end == NULL) end = p + strlen(p);
+            if (end > p) { lua_pushlstring(L, p, (size_t)(end - p)); lua_rawseti(L, -2, ++n); }
+            p = *end ? end + 1 : end;
+        }
+        lua_setfield(L, -2, t[i].directive);
+    }
+    return 1;
+}
+
 /* idv.static_path() -> the folder holding pylon-chat.js, or nil, err
  * Where the rock installs it (build.install.lua): beside the Lua modules, so each "?.lua"
  * template of package.path is tried as <prefix>pylon_idv/static/pylon-chat.js. */
@@ -745,6 +768,7 @@ static const luaL_Reg module_functions[] = {
     {"widget_script", l_widget_script},
     {"script_tag", l_script_tag},
     {"static_path", l_static_path},
+    {"csp_sources", l_csp_sources},
     {NULL, NULL}
 };
 

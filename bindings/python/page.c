@@ -504,6 +504,36 @@ static PyObject *m_script_tag(PyObject *module, PyObject *const *args, Py_ssize_
 }
 
 
+PyDoc_STRVAR(csp_sources_doc,
+"csp_sources($module, /)\n--\n\n"
+"The Content-Security-Policy sources the Pylon widget needs, as Pylon's chat setup page\n"
+"lists them: a new dict of directive -> tuple of source expressions, e.g.\n"
+"{'script-src': (\"'self'\", 'https://widget.usepylon.com'), ...}, for connect-src,\n"
+"script-src, font-src, style-src and img-src. From the C core's one table, which Lua's\n"
+"idv.csp_sources() reads too.");
+
+static PyObject *m_csp_sources(PyObject *module, PyObject *unused)
+{
+    size_t count, i;
+    const pylon_idv_csp_source *t = pylon_idv_csp_sources(&count);
+    PyObject *res = PyDict_New(), *text = NULL, *list = NULL, *tuple = NULL;
+    (void)module; (void)unused;
+    if (res == NULL) return NULL;
+    for (i = 0; i < count; i++) {
+        if ((text = PyUnicode_FromString(t[i].sources)) == NULL) goto fail;
+        if ((list = PyUnicode_Split(text, NULL, -1)) == NULL) goto fail;
+        if ((tuple = PyList_AsTuple(list)) == NULL) goto fail;
+        if (PyDict_SetItemString(res, t[i].directive, tuple) < 0) goto fail;
+        Py_CLEAR(text); Py_CLEAR(list); Py_CLEAR(tuple);
+    }
+    return res;
+fail:
+    Py_XDECREF(text); Py_XDECREF(list); Py_XDECREF(tuple);
+    Py_DECREF(res);
+    return NULL;
+}
+
+
 PyMethodDef pi_page_methods[] = {
     { "chat_settings", FN(m_chat_settings), FASTKW, chat_settings_doc },
     { "chat_settings_json", FN(m_chat_settings_json), FASTKW,
@@ -514,5 +544,6 @@ PyMethodDef pi_page_methods[] = {
       chat_settings_data_doc },
     { "widget_script", FN(m_widget_script), FASTKW, widget_script_doc },
     { "script_tag", FN(m_script_tag), FASTKW, script_tag_doc },
+    { "csp_sources", FN(m_csp_sources), METH_NOARGS, csp_sources_doc },
     { NULL, NULL, 0, NULL }
 };

@@ -351,6 +351,22 @@ size_t pylon_idv_json_string(char *out, const char *in, size_t n);
 #define PYLON_IDV_NUMBER_SIZE 32
 #define PYLON_IDV_PAGE_FIXED_SIZE 1024
 
+/* ============================================================================= the policy
+ *
+ * The Content-Security-Policy sources the widget needs, directive by directive, as Pylon's
+ * chat setup page lists them (connect-src, script-src, font-src, style-src, img-src): one
+ * static table that every binding reads, so a policy helper never keeps its own copy.
+ * sources is the directive's value, source expressions separated by one space. The table
+ * and its strings are static (never freed, never written); *count (may be NULL) receives
+ * the number of entries. pylon-chat.js, served from the site's own origin, is covered by
+ * script-src's 'self'. */
+typedef struct pylon_idv_csp_source {
+    const char *directive;           /* "script-src" */
+    const char *sources;             /* "'self' https://widget.usepylon.com" */
+} pylon_idv_csp_source;
+PYLON_IDV_API
+const pylon_idv_csp_source *pylon_idv_csp_sources(size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -78,13 +78,14 @@ class Browser:
         with urllib.request.urlopen(req, timeout=5) as r:
             return json.loads(r.read().decode())
 
-    def evaluate(self, url, expression, timeout=20, before=None):
+    def evaluate(self, url, expression, timeout=20, before=None, await_promise=False):
         """Open url in a new tab, wait for the load event, return the expression's value.
         before: a script run in every new document ahead of the page's own (DevTools'
-        Page.addScriptToEvaluateOnNewDocument: not subject to the page's CSP)."""
-        return self.visit(url, expression, timeout, before)["value"]
+        Page.addScriptToEvaluateOnNewDocument: not subject to the page's CSP).
+        await_promise: the expression is a Promise; its value is returned."""
+        return self.visit(url, expression, timeout, before, await_promise)["value"]
 
-    def visit(self, url, expression, timeout=20, before=None):
+    def visit(self, url, expression, timeout=20, before=None, await_promise=False):
         """As evaluate, and what the page did on the way, as a dict:
         value      the expression's value
         requests   the URL of every request the tab sent (Network.requestWillBeSent)
@@ -118,7 +119,8 @@ class Browser:
                 if time.time() > deadline:
                     raise RuntimeError("page did not load: " + url)
                 events.append(json.loads(ws.recv()))
-            res = call("Runtime.evaluate", expression=expression, returnByValue=True)
+            res = call("Runtime.evaluate", expression=expression, returnByValue=True,
+                       awaitPromise=bool(await_promise))
             if "exceptionDetails" in res:
                 raise RuntimeError("evaluate failed: %s" % res["exceptionDetails"])
             out = {"value": res["result"].get("value"), "requests": [], "console": [],

@@ -25,7 +25,8 @@ def test_exports():
     assert set(pylon_idv.__all__) == {"Diagnosis", "Error", "HTML", "InvalidSecretError",
                                       "Signer", "__version__", "chat_settings",
                                       "chat_settings_data", "chat_settings_json",
-                                      "chat_settings_script", "diagnose", "generate_secret",
+                                      "chat_settings_script", "csp_sources", "diagnose",
+                                      "generate_secret",
                                       "script_tag", "sign", "static_path", "verify", "widget_script"}
     for name in pylon_idv.__all__:
         assert hasattr(pylon_idv, name)
@@ -53,7 +54,7 @@ def test_docstrings_everywhere():
             pylon_idv.diagnose, pylon_idv.Diagnosis, pylon_idv.chat_settings,
             pylon_idv.chat_settings_script, pylon_idv.chat_settings_json,
             pylon_idv.chat_settings_data, pylon_idv.widget_script, pylon_idv.static_path,
-            pylon_idv.HTML, pylon_idv._pylon_idv._diagnose,
+            pylon_idv.csp_sources, pylon_idv.HTML, pylon_idv._pylon_idv._diagnose,
             pylon_idv._pylon_idv._json_script_string,
             pylon_idv.Signer, pylon_idv.Signer.sign, pylon_idv.Signer.verify,
             pylon_idv.Signer.match, pylon_idv.Signer.from_key, pylon_idv.Signer.fingerprint,
@@ -77,6 +78,7 @@ def test_signatures():
         "(email, secret_or_signer, *, app_id, nonce=None, **fields)"
     assert str(inspect.signature(pylon_idv.widget_script)) == "(app_id, *, nonce=None)"
     assert str(inspect.signature(pylon_idv.static_path)) == "()"
+    assert str(inspect.signature(pylon_idv.csp_sources)) == "()"
 
 
 def test_hot_functions_are_the_c_functions_themselves():
@@ -103,7 +105,7 @@ def test_typed_package():
                  "def diagnose(", "class Diagnosis", "def chat_settings(",
                  "def chat_settings_script(", "def chat_settings_json(",
                  "def chat_settings_data(", "def widget_script(", "def static_path(",
-                 "class HTML"):
+                 "def csp_sources(", "class HTML"):
         assert name in stub
     import ast
     tree = ast.parse(stub)

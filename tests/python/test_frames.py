@@ -471,6 +471,9 @@ def cases(tmp):
         "pylon_idv.static_path": [
             ("an argument", lambda: pylon_idv.static_path(GOOD), TypeError),
         ],
+        "pylon_idv.csp_sources": [
+            ("an argument", lambda: pylon_idv.csp_sources(GOOD), TypeError),
+        ],
         "pylon_idv.Diagnosis": [
             ("no arguments", lambda: pylon_idv.Diagnosis(), TypeError),
             ("too many", lambda: pylon_idv.Diagnosis("match", "m", GOOD), TypeError),
@@ -705,7 +708,7 @@ def _jinja_render(template, **hooks):
 
 @pytest.fixture
 def logged():
-    """The exceptions logged by the package (logger "pylon_idv"), every time (log_once's
+    """The exceptions logged by the package (logger "pylon_idv"), every time (the rate limit's
     memory is cleared)."""
     records = []
 
@@ -716,13 +719,13 @@ def logged():
     log = logging.getLogger("pylon_idv")
     old_level, log.level = log.level, logging.DEBUG
     log.addHandler(handler)
-    _web._logged.clear()
+    _web._failures.clear()
     try:
         yield records
     finally:
         log.removeHandler(handler)
         log.level = old_level
-        _web._logged.clear()
+        _web._failures.clear()
 
 
 def test_every_public_callable_has_bad_argument_cases(tmp_path):

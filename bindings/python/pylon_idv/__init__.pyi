@@ -23,6 +23,7 @@ __all__ = [
     "chat_settings_data",
     "chat_settings_json",
     "chat_settings_script",
+    "csp_sources",
     "diagnose",
     "generate_secret",
     "script_tag",
@@ -144,6 +145,9 @@ def script_tag(src: str, *, nonce: str | None = None) -> HTML:
 
 def static_path() -> str:
     """The folder holding pylon-chat.js inside the installed package."""
+
+def csp_sources() -> dict[str, tuple[str, ...]]:
+    """The CSP sources the widget needs, directive -> source expressions (a new dict)."""
 
 def _diagnose(email: _Email, secret_hex: _Secret, email_hash: _Hash) -> tuple[_Cause, str]: ...
 def _json_script_string(value: str | _BytesLike, /) -> str: ...

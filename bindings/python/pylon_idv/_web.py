@@ -14,6 +14,10 @@ Problems have ids shared by every integration (Django shows them as ``pylon_idv.
     E005  the app id is malformed
     E006  a setting has the wrong type (the variable names, the mode, the script URL)
     E007  a hook (email, fields) is not a callable or cannot be imported
+    E008  a hook is ``async def`` where templates render synchronously (Django, Flask, a
+          Jinja2 Environment without enable_async): nothing could await it
+    W002  the secret is valid hex but not the 64 digits Pylon issues (half of one, pasted):
+          a warning, the drop-in still works with it
 
 A message names the setting and the rule, never a value: a secret pasted into the wrong
 setting must not land in a log (a name that is 16 or more hex digits and nothing else is taken
@@ -38,10 +42,14 @@ No frame here keeps a secret, nor the environment that holds it, once an excepti
 clear their names on the way out.
 """
 
+import asyncio
 import importlib
+import inspect
 import logging
 import os
 import re
+import threading
+import time
 
 import pylon_idv
 
@@ -55,6 +63,7 @@ _PASTED_SECRET = re.compile(r"[0-9A-Fa-f]{16,}\Z")      # a variable "name" that
 _TRIM = " \t\r\n"                                        # what the core trims around a secret
 _SPACE = re.compile(r"\s")
 _GENERATE = "make one with: python -m pylon_idv generate-secret"
+SECRET_DIGITS = 64                                       # what Pylon issues: 32 bytes as hex
 
 
 class Problem:
@@ -70,6 +79,11 @@ class Problem:
 
     def __repr__(self):
         return f"Problem({self.id!r}, {self.message!r})"
+
+
+def errors(problems):
+    """The problems that stop the drop-in (E...), without the warnings (W...)."""
+    return [p for p in problems if not p.id.startswith("W")]
 
 
 class ConfigError(pylon_idv.Error, ValueError):
@@ -155,12 +169,20 @@ def _signer(secret_env, previous_env, environ, problems):
         else:
             try:
                 pylon_idv.Signer(secret)
+                if len(secret.strip(_TRIM)) != SECRET_DIGITS:
+                    problems.append(Problem(
+                        "W002", f"the environment variable {secret_env} holds a secret of "
+                                f"{len(secret.strip(_TRIM))} hex digits; Pylon issues "
+                                f"{SECRET_DIGITS}: a secret pasted in part signs hashes the "
+                                "widget rejects.",
+                        "copy the whole identity secret from Pylon's settings (64 hex "
+                        "digits)."))
             except pylon_idv.InvalidSecretError as e:
                 problems.append(_secret_problem("E002", f"the environment variable {secret_env}",
                                                 e))
         entries = previous_secrets(previous, f"the environment variable {previous_env}",
                                    problems)
-        if len(problems) == found:
+        if not errors(problems[found:]):
             return pylon_idv.Signer(secret, previous=entries)
         return None
     finally:
@@ -200,6 +222,11 @@ class Page:
 
     def __init__(self, app_id, signer, mode, script_url):
         self.app_id, self.signer, self.mode, self.script_url = app_id, signer, mode, script_url
+        # what does not change between requests, computed once: the loader tag without a
+        # nonce, the widget loader without a nonce
+        self._tag = (str(pylon_idv.script_tag(script_url)) if mode == "data" and script_url
+                     else None)
+        self._widget = str(pylon_idv.widget_script(app_id)) if mode == "inline" else None
 
     @property
     def fingerprint(self):
@@ -210,21 +237,28 @@ class Page:
 
         Raises as the page API does (TypeError, ValueError) for bad fields or a bad nonce;
         the integrations catch that, log it and render nothing."""
-        fields = dict(fields or {})
+        if not fields:
+            fields = {}
         if email == "":
             email = None                       # a user without an email is a visitor
         if self.mode == "inline":
-            return (str(pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
-                                                       nonce=nonce, **fields))
-                    + str(pylon_idv.widget_script(self.app_id, nonce=nonce)))
-        tag = pylon_idv.script_tag(self.script_url, nonce=nonce)    # the nonce checked first
-        return str(pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id,
-                                                **fields)) + str(tag)
+            if nonce is None:
+                return (pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
+                                                       **fields) + self._widget)
+            return (pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
+                                                   nonce=nonce, **fields)
+                    + pylon_idv.widget_script(self.app_id, nonce=nonce))
+        # (HTML + str is a plain str)
+        tag = self._tag if nonce is None else pylon_idv.script_tag(self.script_url,
+                                                                   nonce=nonce)  # checked first
+        return pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id,
+                                            **fields) + tag
 
 
 def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=None,
          environ=None, names=None):
-    """Check a configuration: (Page or None, [Problem, ...]).
+    """Check a configuration: (Page or None, [Problem, ...]); the Page is None when any
+    problem is an error (E...), and given with the warnings (W...) otherwise.
 
     environ is the environment to read the secrets from (default ``os.environ``); names maps
     the generic setting names to the framework's own, for the messages
@@ -271,21 +305,78 @@ def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=No
                 f"set {names['script_url']} to where pylon-chat.js is served, or leave it "
                 "unset."))
         signer = _signer(secret_env, previous_env, environ, problems) if env_ok else None
-        if problems:
+        if errors(problems):
             return None, problems
-        return Page(app_id, signer, mode, script_url), []
+        return Page(app_id, signer, mode, script_url), problems
     except BaseException:
         app_id = secret_env = previous_env = mode = script_url = environ = names = None
         key = value = None
         raise
 
 
-_logged = set()
+# ----------------------------------------------------------------- failures at render time
+
+FAILURE_INTERVAL = 60.0           # seconds: at most one log line per cause in that time
+_failures = {}                    # cause -> [time of its last line, renders failed since]
+_failures_lock = threading.Lock()
+
+
+def render_failed(where, exc, *, debug=False):
+    """A render failed: log it with its cause, rate-limited per cause (one ERROR line a
+    minute at most for the same where, exception type and message; the next line counts the
+    failures it stood for), or raise it under the framework's debug mode. Returns "" (what a
+    failed tag renders) when it does not raise."""
+    if debug:
+        raise exc
+    cause = (where, type(exc).__name__, str(exc))
+    now = time.monotonic()
+    with _failures_lock:
+        seen = _failures.get(cause)
+        if seen is not None and now - seen[0] < FAILURE_INTERVAL:
+            seen[1] += 1
+            return ""
+        if len(_failures) >= 1024:                 # many distinct causes: forget the oldest
+            for key in sorted(_failures, key=lambda k: _failures[k][0])[:512]:
+                del _failures[key]
+        _failures[cause] = [now, 0]
+    more = f" ({seen[1]} more since the last line)" if seen is not None and seen[1] else ""
+    log.error("pylon_idv: %s renders nothing: %s: %s%s", where, type(exc).__name__, exc, more,
+              exc_info=exc)
+    return ""
 
 
 def log_once(key, message, *args, exc_info=False):
-    """An ERROR line, once per process and key: a broken page logs, not a flood."""
-    if key in _logged:
-        return
-    _logged.add(key)
+    """An ERROR line for a configuration problem found at render time, rate-limited as
+    render_failed is (per key, one a minute)."""
+    now = time.monotonic()
+    with _failures_lock:
+        seen = _failures.get(("config", key))
+        if seen is not None and now - seen[0] < FAILURE_INTERVAL:
+            seen[1] += 1
+            return
+        _failures[("config", key)] = [now, 0]
     log.error(message, *args, exc_info=exc_info)
+
+
+# ----------------------------------------------------------------- async hooks
+
+def is_async_hook(fn):
+    """Whether calling fn gives a coroutine (an ``async def`` function or callable object)."""
+    return fn is not None and (inspect.iscoroutinefunction(fn)
+                               or inspect.iscoroutinefunction(getattr(fn, "__call__", None)))
+
+
+def async_hook_problem(setting, where):
+    """E008: an ``async def`` hook given where templates render synchronously."""
+    return Problem(
+        "E008", f"{setting} is an async function, but {where} renders templates "
+                "synchronously: it cannot await it.",
+        f"make {setting} a plain (sync) function, or render with an async engine "
+        "(a Jinja2 Environment with enable_async=True).")
+
+
+def in_event_loop():
+    """Whether this thread runs an asyncio event loop (code here must not block on I/O).
+    asyncio._get_running_loop answers without raising (get_running_loop raises when there is
+    none: an exception on every sync render)."""
+    return asyncio._get_running_loop() is not None

@@ -26,12 +26,19 @@ and what loads the widget; keyword arguments are extra settings
                                      email_loader decorator sets it. Default: flask_login's
                                      current_user.email when flask_login is installed
     PYLON_IDV_FIELDS                 callable() -> dict of extra settings (or its dotted path)
+    PYLON_IDV_ENABLED                False turns the extension off: nothing is checked and
+                                     pylon_chat() renders nothing (default True)
 
 The nonce is ``request.csp_nonce`` (Flask-Talisman) or ``g.csp_nonce`` when set. A bad
 configuration raises :class:`ConfigError` from ``init_app``, at start-up, listing every problem
-with its id and fix; a request never shows a traceback for it: a failing hook or bad field logs
-one ERROR line (logger "pylon_idv") and renders nothing.
+with its id and fix; a failing hook or bad field renders nothing and logs an ERROR line with
+its cause (logger "pylon_idv"; at most one a minute per cause), or raises when ``app.debug``.
+Hooks are plain functions (Flask renders synchronously: an ``async def`` one is E008).
 """
+
+from __future__ import annotations
+
+from typing import Any, Callable, Mapping, Optional, TypeVar, Union
 
 import flask
 from markupsafe import Markup
@@ -44,6 +51,13 @@ from ._web import ConfigError
 __all__ = ["ConfigError", "PylonIDV"]
 
 STATIC_URL_PATH = "/_pylon_idv"
+
+#: An email hook: the signed-in user's email, or None for a visitor.
+EmailHook = Callable[[], Optional[str]]
+#: A fields hook: extra chat settings (None values are dropped).
+FieldsHook = Callable[[], Optional[Mapping[str, Union[str, int, float, bool, None]]]]
+_E = TypeVar("_E", bound=EmailHook)
+_F = TypeVar("_F", bound=FieldsHook)
 
 
 def _flask_login_email():
@@ -59,31 +73,41 @@ def _flask_login_email():
 class PylonIDV:
     """The extension; one instance may serve several apps (``init_app`` each)."""
 
-    def __init__(self, app=None, *, email=None, fields=None):
+    def __init__(self, app: Optional[flask.Flask] = None, *,
+                 email: Optional[EmailHook] = None, fields: Optional[FieldsHook] = None) -> None:
         self._email = email
         self._fields = fields
         if app is not None:
             self.init_app(app)
 
-    def email_loader(self, fn):
+    def email_loader(self, fn: _E) -> _E:
         """Decorator: ``fn()`` returns the current user's email, or None for a visitor.
-        TypeError when fn is not callable."""
+        TypeError when fn is not callable or is ``async def`` (Flask renders synchronously)."""
         if not callable(fn):
             raise TypeError("email_loader() decorates a function (called with no arguments)")
+        if _web.is_async_hook(fn):
+            raise TypeError("email_loader() needs a plain function: Flask renders templates "
+                            "synchronously and cannot await an async def")
         self._email = fn
         return fn
 
-    def fields_loader(self, fn):
+    def fields_loader(self, fn: _F) -> _F:
         """Decorator: ``fn()`` returns a dict of extra settings (name, avatar_url, ...).
-        TypeError when fn is not callable."""
+        TypeError when fn is not callable or is ``async def`` (Flask renders synchronously)."""
         if not callable(fn):
             raise TypeError("fields_loader() decorates a function (called with no arguments)")
+        if _web.is_async_hook(fn):
+            raise TypeError("fields_loader() needs a plain function: Flask renders templates "
+                            "synchronously and cannot await an async def")
         self._fields = fn
         return fn
 
-    def init_app(self, app):
+    def init_app(self, app: flask.Flask) -> None:
         """Check the configuration and install ``pylon_chat()``; raises ConfigError."""
         c = app.config
+        if c.get("PYLON_IDV_ENABLED", True) in (False, 0, "0", "false", "False", "no", "off", ""):
+            app.add_template_global(lambda **fields: Markup(""), "pylon_chat")
+            return                      # turned off: nothing checked, nothing rendered
         try:
             page, problems = _web.load(app_id=c.get("PYLON_IDV_APP_ID"),
                                        secret_env=c.get("PYLON_IDV_SECRET_ENV"),
@@ -92,8 +116,14 @@ class PylonIDV:
                                        script_url=c.get("PYLON_IDV_SCRIPT_URL"))
             email = _web.resolve_hook(c.get("PYLON_IDV_EMAIL"), "PYLON_IDV_EMAIL", problems)
             fields = _web.resolve_hook(c.get("PYLON_IDV_FIELDS"), "PYLON_IDV_FIELDS", problems)
-            if problems:
-                raise ConfigError(problems)
+            for hook, setting in ((email or self._email, "PYLON_IDV_EMAIL"),
+                                  (fields or self._fields, "PYLON_IDV_FIELDS")):
+                if _web.is_async_hook(hook):
+                    problems.append(_web.async_hook_problem(setting, "Flask"))
+            if _web.errors(problems):
+                raise ConfigError(_web.errors(problems))
+            for p in problems:
+                app.logger.warning("%s", p)
             state = _State(page, email, fields)
             app.extensions["pylon_idv"] = state
             if page.mode == "data" and page.script_url is None:
@@ -108,7 +138,7 @@ class PylonIDV:
             c = None            # the config (a secret pasted into a setting): in no frame's locals
             raise
 
-    def _pylon_chat(self, **fields):
+    def _pylon_chat(self, **fields: Any) -> Markup:
         state = flask.current_app.extensions["pylon_idv"]
         return state.render(self._email, self._fields, fields)
 
@@ -116,23 +146,41 @@ class PylonIDV:
 class _State:
     def __init__(self, page, email, fields):
         self.page, self.email, self.fields = page, email, fields
+        self._pages = {}              # the page with pylon-chat.js's URL, per script root
+
+    def _static_page(self):
+        """The page with url_for's URL of pylon-chat.js, computed once per script root (the
+        prefix a WSGI server mounts the app under): it does not change between requests."""
+        root = flask.request.script_root if flask.has_request_context() else ""
+        page = self._pages.get(root)
+        if page is None:
+            if len(self._pages) > 64:
+                self._pages.clear()
+            page = self._pages[root] = _web.Page(
+                self.page.app_id, self.page.signer, self.page.mode,
+                flask.url_for("pylon_idv.static", filename="pylon-chat.js"))
+        return page
 
     def render(self, email_fn, fields_fn, fields):
         page = self.page
         try:
             email_fn = email_fn or self.email or _flask_login_email     # the decorator wins
             fields_fn = fields_fn or self.fields
-            extra = dict(fields_fn() or {}) if fields_fn else {}
-            extra.update(fields)
+            if fields_fn:
+                extra = fields_fn()
+                if fields:
+                    extra = dict(extra or {}, **fields)
+            else:
+                extra = fields
             if page.mode == "data" and page.script_url is None:
-                page = _web.Page(page.app_id, page.signer, page.mode,
-                                 flask.url_for("pylon_idv.static", filename="pylon-chat.js"))
-            nonce = getattr(flask.request, "csp_nonce", None) if flask.has_request_context() \
-                else None
-            if nonce is None:
-                nonce = flask.g.get("csp_nonce") if flask.has_app_context() else None
+                page = self._static_page()
+            nonce = None
+            if flask.has_request_context():
+                # Flask-Talisman's request.csp_nonce, read from the request's own attributes
+                # (a missing attribute through the proxy costs an exception per render)
+                nonce = vars(flask.request._get_current_object()).get("csp_nonce")
+            if nonce is None and flask.has_app_context():
+                nonce = flask.g.get("csp_nonce")
             return Markup(page.render(email_fn(), nonce=nonce, fields=extra))
         except Exception as e:
-            _web.log_once(("flask-render", type(e)), "pylon_idv: pylon_chat() renders nothing: "
-                          "%s: %s", type(e).__name__, e, exc_info=True)
-            return Markup("")
+            return Markup(_web.render_failed("pylon_chat()", e, debug=flask.current_app.debug))

@@ -46,3 +46,16 @@ PYLON_IDV_FIELDS = "demo_site.views.chat_fields"        # name for the widget
 # "data" (default): data element + pylon-chat.js, for `script-src 'self' widget.usepylon.com`.
 # "inline": inline scripts carrying request.csp_nonce (set by demo_site.csp).
 PYLON_IDV_MODE = os.environ.get("DEMO_MODE", "data")
+# pylon_idv: the switch (False: no checks, the tag renders nothing), here from the environment
+PYLON_IDV_ENABLED = os.environ.get("PYLON_IDV_ENABLED", "1") != "0"
+
+# DEMO_CSP=django (Django 6+): Django's own CSP instead of the demo's middleware, with the
+# widget's sources merged into SECURE_CSP by pylon_idv.csp; {% pylon_chat %} takes Django's
+# nonce (no context processor needed).
+if os.environ.get("DEMO_CSP") == "django":
+    import pylon_idv.csp
+    from django.utils.csp import CSP
+
+    MIDDLEWARE[0] = "django.middleware.csp.ContentSecurityPolicyMiddleware"
+    SECURE_CSP = pylon_idv.csp.merge_secure_csp(
+        {"default-src": [CSP.SELF], "script-src": [CSP.SELF, CSP.NONCE]})

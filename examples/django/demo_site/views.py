@@ -9,6 +9,20 @@ def index(request):
     return render(request, "index.html")
 
 
+@never_cache
+async def async_index(request):
+    """An async view (ASGI): the user loaded the async way, then the template rendered in
+    the event loop; {% pylon_chat %} must not query the database there."""
+    await request.auser()
+    return render(request, "async.html")
+
+
+@never_cache
+async def async_lazy_index(request):
+    """An async view that never loads the user: {% pylon_chat %} does (off the loop)."""
+    return render(request, "async.html")
+
+
 def chat_fields(request):
     """PYLON_IDV_FIELDS: extra chat settings for the user of this request."""
     if request.user.is_authenticated:

@@ -33,6 +33,8 @@ def settings_of(html):
 def secret_env(monkeypatch):
     monkeypatch.setenv("PYLON_IDENTITY_SECRET", SECRET + "\n")
     monkeypatch.delenv("PYLON_IDENTITY_SECRET_PREVIOUS", raising=False)
+    from pylon_idv import _web
+    _web._failures.clear()             # every test sees its own log lines (the rate limit)
 
 
 def test_import_pylon_idv_imports_no_framework():
@@ -351,3 +353,67 @@ def test_jinja_install_errors():
     with pytest.raises(pylon_idv.jinja.ConfigError) as ei:
         pylon_idv.jinja.install(jinja2.Environment(), app_id="", mode="x", email=3)
     assert sorted(p.id for p in ei.value.problems) == ["E004", "E006", "E007"]
+
+
+# ------------------------------------------------- Django: checks that fit the command
+
+def _manage(tmp_path, *args, secret=None, **env):
+    e = {k: v for k, v in os.environ.items() if not k.startswith(("PYLON_", "DEMO_"))}
+    e.update(DEMO_DB=str(tmp_path / "db.sqlite3"), **env)
+    if secret is not None:
+        e["PYLON_IDENTITY_SECRET"] = secret
+    return subprocess.run([sys.executable, os.path.join(ROOT, "examples", "django", "manage.py"),
+                           *args], capture_output=True, text=True, env=e, cwd=str(tmp_path),
+                          timeout=300)
+
+
+def test_django_migrate_and_test_run_without_the_secret(tmp_path):
+    r = _manage(tmp_path, "migrate", "--noinput")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "pylon_idv.E001" in r.stderr and "WARNINGS" in r.stderr     # said, not fatal
+    r = _manage(tmp_path, "test", "demo_site", "--noinput")
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "Ran 2 tests" in r.stderr and "OK" in r.stderr
+
+
+def test_django_check_and_deploy_check_fail_without_the_secret(tmp_path):
+    for args in (["check"], ["check", "--deploy"]):
+        r = _manage(tmp_path, *args)
+        assert r.returncode != 0, args
+        assert "ERRORS" in r.stderr and "pylon_idv.E001" in r.stderr and "Traceback" \
+            not in r.stderr
+
+
+def test_django_enabled_switch_turns_the_drop_in_off(tmp_path):
+    r = _manage(tmp_path, "check", PYLON_IDV_ENABLED="0")
+    assert r.returncode == 0 and "pylon_idv" not in r.stdout + r.stderr
+
+
+def test_django_secret_of_the_wrong_length_is_w002(tmp_path):
+    r = _manage(tmp_path, "check", secret=SECRET[:32])
+    assert r.returncode == 0, r.stderr
+    assert "pylon_idv.W002" in r.stderr and SECRET[:8] not in r.stderr
+
+
+def test_django_server_start_says_what_must_serve_pylon_chat_js(tmp_path):
+    # W004: under uvicorn/gunicorn (here: uvicorn imported), DEBUG off, mode "data", and
+    # neither pylon_idv.django.urls nor WhiteNoise: the start-up log says what is missing.
+    code = (
+        "import logging, sys, uvicorn; logging.basicConfig(level=logging.WARNING)\n"
+        "sys.argv = ['uvicorn']\n"
+        "from django.conf import settings\n"
+        "settings.configure(DEBUG=False, SECRET_KEY='x'*50, ROOT_URLCONF='urls_%s',"
+        " INSTALLED_APPS=['django.contrib.staticfiles', 'pylon_idv.django'],"
+        " STATIC_URL='/static/', PYLON_IDV_APP_ID='a')\n"
+        "import django; django.setup()\n")
+    for which, urls in (("none", "urlpatterns = []\n"),
+                        ("ours", "from django.urls import include, path\n"
+                                 "urlpatterns = [path('_p/', include('pylon_idv.django.urls'))]\n")):
+        (tmp_path / ("urls_%s.py" % which)).write_text(urls)
+        env = dict(os.environ, PYLON_IDENTITY_SECRET=SECRET, PYTHONPATH=str(tmp_path))
+        r = subprocess.run([sys.executable, "-c", code % which], capture_output=True, text=True,
+                           env=env, cwd=str(tmp_path), timeout=120)
+        assert r.returncode == 0, r.stderr
+        assert ("pylon_idv.W004" in r.stderr) == (which == "none"), r.stderr
+        if which == "none":
+            assert "pylon_idv.django.urls" in r.stderr

@@ -22,6 +22,8 @@ in) and the loader; ``manage.py check`` reports every configuration problem as
                                       avatar_url, ...), or its dotted path
     PYLON_IDV_EMAIL                   callable(request) -> email or None, or its dotted path
                                       (default: the email field of an authenticated request.user)
+    PYLON_IDV_ENABLED                 False turns the app off: no checks, the tag renders
+                                      nothing (default True)
 
 Nothing is read at import time: the secret is read and decoded once, at the first check or
 page, into a cached Signer (and again when a test changes a PYLON_IDV_* setting).

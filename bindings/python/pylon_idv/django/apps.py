@@ -18,4 +18,5 @@ class PylonIDVConfig(AppConfig):
         path = _path
 
     def ready(self):
-        from . import checks  # noqa: F401  (registers the system checks)
+        from . import checks  # registers the system checks
+        checks.check_at_server_start()

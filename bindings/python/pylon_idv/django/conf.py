@@ -34,9 +34,31 @@ def static_root():
 
 
 class State:
-    def __init__(self, page, problems, email_hook, fields_hook):
+    def __init__(self, page, problems, email_hook, fields_hook, enabled=True):
         self.page, self.problems = page, problems
         self.email_hook, self.fields_hook = email_hook, fields_hook
+        self.enabled = enabled
+        self._static_page = None
+
+    def static_page(self, static):
+        """The page with pylon-chat.js's static URL (``static`` is Django's), computed once:
+        STATIC_URL and the storage do not change while the process runs."""
+        page = self._static_page
+        if page is None:
+            page = self._static_page = _web.Page(self.page.app_id, self.page.signer,
+                                                 self.page.mode, script_url(static))
+        return page
+
+
+def script_url(static):
+    """Where pylon-chat.js is served: the URL of pylon_idv.django.urls when the site includes
+    it (Django serves the file itself), else its static URL (staticfiles)."""
+    from django.core.exceptions import ImproperlyConfigured
+    from django.urls import NoReverseMatch, reverse
+    try:
+        return reverse("pylon_idv:script")
+    except (NoReverseMatch, ImproperlyConfigured, AttributeError, ImportError):
+        return static(static_root()[1])         # (AttributeError: no ROOT_URLCONF at all)
 
 
 def state():
@@ -51,14 +73,26 @@ def state():
     return s
 
 
+def enabled():
+    """The PYLON_IDV_ENABLED setting (default True): False turns the drop-in off (no checks,
+    the tag renders nothing), for tests and development without the secret."""
+    value = getattr(settings, "PYLON_IDV_ENABLED", True)
+    return value not in (False, 0, "0", "false", "False", "no", "off", "")
+
+
 def _load():
     g = lambda name: getattr(settings, name, None)  # noqa: E731
+    if not enabled():
+        return State(None, [], None, None, enabled=False)
     page, problems = _web.load(app_id=g("PYLON_IDV_APP_ID"), secret_env=g("PYLON_IDV_SECRET_ENV"),
                                previous_env=g("PYLON_IDV_PREVIOUS_SECRETS_ENV"),
                                mode=g("PYLON_IDV_MODE"), script_url=g("PYLON_IDV_SCRIPT_URL"))
     email_hook = _web.resolve_hook(g("PYLON_IDV_EMAIL"), "PYLON_IDV_EMAIL", problems)
     fields_hook = _web.resolve_hook(g("PYLON_IDV_FIELDS"), "PYLON_IDV_FIELDS", problems)
-    if problems:
+    for hook, setting in ((email_hook, "PYLON_IDV_EMAIL"), (fields_hook, "PYLON_IDV_FIELDS")):
+        if _web.is_async_hook(hook):
+            problems.append(_web.async_hook_problem(setting, "Django's template engine"))
+    if _web.errors(problems):
         page = None
     return State(page, problems, email_hook, fields_hook)
 

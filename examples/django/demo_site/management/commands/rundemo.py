@@ -16,12 +16,16 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--port", type=int, default=8000)
+        parser.add_argument("--setup-only", action="store_true",
+                            help="migrate and make the demo users, then stop (for uvicorn, gunicorn)")
 
-    def handle(self, *args, port, **options):
+    def handle(self, *args, port, setup_only=False, **options):
         call_command("check")                      # pylon_idv.E00x stop it here, no traceback
         call_command("migrate", interactive=False, verbosity=0)
         User = get_user_model()
         for username, email, first, last in USERS:
             User.objects.update_or_create(username=username, defaults={
                 "email": email, "first_name": first, "last_name": last})
+        if setup_only:
+            return
         call_command("runserver", f"127.0.0.1:{port}", use_reloader=False)
