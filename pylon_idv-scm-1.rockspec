@@ -34,6 +34,7 @@ build = {
             "bindings/lua/html_scan.c",
             "bindings/lua/pylon_idv.c",
             "core/src/csp.c",
+            "core/src/problems.c",
             "core/src/diagnose.c",
             "core/src/errors.c",
             "core/src/hex.c",

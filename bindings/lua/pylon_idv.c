@@ -680,6 +680,24 @@ static int l_script_tag(lua_State *L)
     return tag_call(L, &tag);
 }
 
+/* idv._problems() -> { secret_missing = { id = "E001", text = "...", fix = "..." }, ... }
+ * The configuration problems from the core's one table (Python reads it too), for
+ * pylon_idv.openresty: a new table per call; text and fix hold {name} placeholders. */
+static int l_problems(lua_State *L)
+{
+    size_t count, i;
+    const pylon_idv_problem *t = pylon_idv_problems(&count);
+    lua_createtable(L, 0, (int)count);
+    for (i = 0; i < count; i++) {
+        lua_createtable(L, 0, 3);
+        lua_pushstring(L, t[i].id);   lua_setfield(L, -2, "id");
+        lua_pushstring(L, t[i].text); lua_setfield(L, -2, "text");
+        lua_pushstring(L, t[i].fix);  lua_setfield(L, -2, "fix");
+        lua_setfield(L, -2, t[i].key);
+    }
+    return 1;
+}
+
 /* idv.csp_sources() -> { ["script-src"] = { "'self'", "https://widget.usepylon.com" }, ... }
  * The CSP sources the widget needs, from the core's one table (Python reads it too): a new
  * table per call, directive -> array of source expressions. */
@@ -769,6 +787,7 @@ static const luaL_Reg module_functions[] = {
     {"script_tag", l_script_tag},
     {"static_path", l_static_path},
     {"csp_sources", l_csp_sources},
+    {"_problems", l_problems},
     {NULL, NULL}
 };
 

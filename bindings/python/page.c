@@ -534,6 +534,32 @@ fail:
 }
 
 
+PyDoc_STRVAR(problems_doc,
+"_problems($module, /)\n--\n\n"
+"The configuration problems the integrations report, from the C core's one table (Lua's\n"
+"idv._problems() reads it too): a new dict of key -> (id, text, fix), text and fix with\n"
+"{name} placeholders the integration fills. For pylon_idv._web.");
+
+static PyObject *m_problems(PyObject *module, PyObject *unused)
+{
+    size_t count, i;
+    const pylon_idv_problem *t = pylon_idv_problems(&count);
+    PyObject *res = PyDict_New(), *entry;
+    (void)module; (void)unused;
+    if (res == NULL) return NULL;
+    for (i = 0; i < count; i++) {
+        entry = Py_BuildValue("(sss)", t[i].id, t[i].text, t[i].fix);
+        if (entry == NULL || PyDict_SetItemString(res, t[i].key, entry) < 0) {
+            Py_XDECREF(entry);
+            Py_DECREF(res);
+            return NULL;
+        }
+        Py_DECREF(entry);
+    }
+    return res;
+}
+
+
 PyMethodDef pi_page_methods[] = {
     { "chat_settings", FN(m_chat_settings), FASTKW, chat_settings_doc },
     { "chat_settings_json", FN(m_chat_settings_json), FASTKW,
@@ -545,5 +571,6 @@ PyMethodDef pi_page_methods[] = {
     { "widget_script", FN(m_widget_script), FASTKW, widget_script_doc },
     { "script_tag", FN(m_script_tag), FASTKW, script_tag_doc },
     { "csp_sources", FN(m_csp_sources), METH_NOARGS, csp_sources_doc },
+    { "_problems", FN(m_problems), METH_NOARGS, problems_doc },
     { NULL, NULL, 0, NULL }
 };

@@ -367,6 +367,26 @@ typedef struct pylon_idv_csp_source {
 PYLON_IDV_API
 const pylon_idv_csp_source *pylon_idv_csp_sources(size_t *count);
 
+/* ====================================================================== the problems
+ *
+ * The configuration problems the integrations report (Django's checks, Flask, Jinja2,
+ * OpenResty), each with its id, what is wrong and how to fix it: one static table that
+ * every integration reads, so an id means the same thing everywhere and no text is kept
+ * twice. key names the problem ("secret_missing"); id is what users see ("E001": an error,
+ * the integration does not run; "W002": a warning). text and fix hold {name} placeholders
+ * the integration fills with its own words (the setting's name in that framework, the
+ * command that makes a secret, a configuration's fix on that platform): a '{' stands only
+ * in a placeholder. The table and its strings are static (never freed, never written);
+ * *count (may be NULL) receives the number of entries. */
+typedef struct pylon_idv_problem {
+    const char *key;                 /* "secret_missing" */
+    const char *id;                  /* "E001" */
+    const char *text;                /* "the environment variable {env} is not set ..." */
+    const char *fix;                 /* "set {env} to the identity secret ..." */
+} pylon_idv_problem;
+PYLON_IDV_API
+const pylon_idv_problem *pylon_idv_problems(size_t *count);
+
 #ifdef __cplusplus
 }
 #endif

@@ -5,7 +5,9 @@ Framework-neutral on purpose: nothing here imports Django, Flask, Jinja2 or Star
 ``pylon_idv.jinja`` translate their own settings into :func:`load` and wrap :meth:`Page.render`
 in their own "safe HTML" type.
 
-Problems have ids shared by every integration (Django shows them as ``pylon_idv.E001`` ...):
+Problems have ids shared by every integration (Django shows them as ``pylon_idv.E001`` ...),
+with their texts and fixes, from the core's one table (core/src/problems.c, which
+pylon_idv.openresty reads too; E008 and E009 are OpenResty's):
 
     E001  the secret's environment variable is not set (or empty)
     E002  the secret is malformed
@@ -14,7 +16,7 @@ Problems have ids shared by every integration (Django shows them as ``pylon_idv.
     E005  the app id is malformed
     E006  a setting has the wrong type (the variable names, the mode, the script URL)
     E007  a hook (email, fields) is not a callable or cannot be imported
-    E008  a hook is ``async def`` where templates render synchronously (Django, Flask, a
+    E010  a hook is ``async def`` where templates render synchronously (Django, Flask, a
           Jinja2 Environment without enable_async): nothing could await it
     W002  the secret is valid hex but not the 64 digits Pylon issues (half of one, pasted):
           a warning, the drop-in still works with it
@@ -52,6 +54,7 @@ import threading
 import time
 
 import pylon_idv
+from pylon_idv._pylon_idv import _problems
 
 log = logging.getLogger("pylon_idv")
 
@@ -62,8 +65,11 @@ _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 _PASTED_SECRET = re.compile(r"[0-9A-Fa-f]{16,}\Z")      # a variable "name" that is a secret
 _TRIM = " \t\r\n"                                        # what the core trims around a secret
 _SPACE = re.compile(r"\s")
-_GENERATE = "make one with: python -m pylon_idv generate-secret"
+_GENERATE = "python -m pylon_idv generate-secret"
 SECRET_DIGITS = 64                                       # what Pylon issues: 32 bytes as hex
+
+
+_TABLE = _problems()       # key -> (id, text, fix): the core's one table, which Lua reads too
 
 
 class Problem:
@@ -81,6 +87,14 @@ class Problem:
         return f"Problem({self.id!r}, {self.message!r})"
 
 
+def problem(key, **values):
+    """The table's problem ``key`` with its placeholders filled from values (the setting's
+    name in this framework, ...): every text comes from the core's table."""
+    id, text, fix = _TABLE[key]
+    values.setdefault("generate", _GENERATE)
+    return Problem(id, text.format_map(values), fix.format_map(values))
+
+
 def errors(problems):
     """The problems that stop the drop-in (E...), without the warnings (W...)."""
     return [p for p in problems if not p.id.startswith("W")]
@@ -96,13 +110,6 @@ class ConfigError(pylon_idv.Error, ValueError):
         self.problems = list(problems)
         lines = "\n".join("  " + str(p) for p in self.problems)
         super().__init__(f"pylon_idv is not configured correctly:\n{lines}")
-
-
-def _secret_problem(id, where, exc):
-    # exc.reason: the core's words (the rule and a position), never the secret.
-    return Problem(id, f"{where} is not a valid identity secret ({exc.reason}).",
-                   "it must be the hex digits of the identity secret from Pylon's settings "
-                   "(normally 64, no quotes, no spaces inside); " + _GENERATE + ".")
 
 
 def _core_accepts(render, value):
@@ -129,16 +136,13 @@ def previous_secrets(text, where, problems):
             entries.append(entry)
             k = len(entries)
             if _SPACE.search(rest):
-                problems.append(Problem(
-                    "E003", f"previous secret #{k} in {where} has whitespace inside: previous "
-                            "secrets are separated by commas, and one secret holds no space.",
-                    "separate the previous secrets with commas: OLD1,OLD2 (spaces around an "
-                    "entry are ignored; none may stand inside one)."))
+                problems.append(problem("previous_space", k=k, where=where))
                 continue
             try:
                 pylon_idv.Signer(entry)              # one by one, to name the bad one
             except pylon_idv.InvalidSecretError as e:
-                problems.append(_secret_problem("E003", f"previous secret #{k} in {where}", e))
+                # e.reason: the core's words (the rule and a position), never the secret
+                problems.append(problem("previous_malformed", k=k, where=where, reason=e.reason))
         return entries
     finally:
         entries = entry = rest = text = None
@@ -161,25 +165,18 @@ def _signer(secret_env, previous_env, environ, problems):
                                 f"not {type(value).__name__}")
         value = None
         if secret is None or not secret.strip():
-            problems.append(Problem(
-                "E001", f"the environment variable {secret_env} is not set or is empty: the "
-                        "identity secret is needed to sign emails.",
-                f"set {secret_env} to the identity secret from Pylon's settings ({_GENERATE}), "
-                "or name another variable in the PYLON_IDV_SECRET_ENV setting."))
+            problems.append(problem(
+                "secret_missing", env=secret_env, env_note="",
+                env_fix=", or name another variable in the PYLON_IDV_SECRET_ENV setting"))
         else:
             try:
                 pylon_idv.Signer(secret)
                 if len(secret.strip(_TRIM)) != SECRET_DIGITS:
-                    problems.append(Problem(
-                        "W002", f"the environment variable {secret_env} holds a secret of "
-                                f"{len(secret.strip(_TRIM))} hex digits; Pylon issues "
-                                f"{SECRET_DIGITS}: a secret pasted in part signs hashes the "
-                                "widget rejects.",
-                        "copy the whole identity secret from Pylon's settings (64 hex "
-                        "digits)."))
+                    problems.append(problem("secret_length", env=secret_env,
+                                            detail=len(secret.strip(_TRIM))))
             except pylon_idv.InvalidSecretError as e:
-                problems.append(_secret_problem("E002", f"the environment variable {secret_env}",
-                                                e))
+                problems.append(problem("secret_malformed", reason=e.reason,
+                                        where=f"the environment variable {secret_env}"))
         entries = previous_secrets(previous, f"the environment variable {previous_env}",
                                    problems)
         if not errors(problems[found:]):
@@ -198,16 +195,11 @@ def resolve_hook(value, setting, problems):
         try:
             fn = getattr(importlib.import_module(module), name) if module else None
         except Exception as e:  # ImportError, or whatever the module raises on import
-            problems.append(Problem(
-                "E007", f"{setting} names a hook that cannot be imported ({type(e).__name__}).",
-                f"set {setting} to the dotted path of a function, e.g. "
-                "\"myapp.pylon.chat_fields\", whose module imports cleanly."))
+            problems.append(problem("hook_import", setting=setting, detail=type(e).__name__))
             return None
         if callable(fn):
             return fn
-    problems.append(Problem(
-        "E007", f"{setting} must be a callable or the dotted path of one.",
-        f"set {setting} to a function (or \"package.module.function\")."))
+    problems.append(problem("hook_type", setting=setting))
     return None
 
 
@@ -277,33 +269,19 @@ def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=No
             if (not isinstance(value, str) or not _ENV_NAME.match(value)
                     or _PASTED_SECRET.match(value)):
                 env_ok = False
-                problems.append(Problem(
-                    "E006", f"{names[key]} must be the name of an environment variable "
-                            "(letters, digits and '_'), not a secret.",
-                    f"set {names[key]} to a variable name such as \"{DEFAULT_SECRET_ENV}\", "
-                    "never to the secret itself."))
+                problems.append(problem("env_name", setting=names[key],
+                                        example=DEFAULT_SECRET_ENV))
         key = value = None
         if app_id is None or app_id == "":
-            problems.append(Problem(
-                "E004", f"{names['app_id']} is not set: the widget needs your Pylon app id.",
-                f"set {names['app_id']} to the app id from Pylon's chat widget settings."))
+            problems.append(problem("app_id_missing", setting=names["app_id"]))
         elif not isinstance(app_id, str) or not _core_accepts(pylon_idv.widget_script, app_id):
-            problems.append(Problem(
-                "E005", f"{names['app_id']} must be a string of letters, digits, '_' and '-'.",
-                f"set {names['app_id']} to the app id exactly as Pylon shows it."))
+            problems.append(problem("app_id_malformed", setting=names["app_id"]))
         mode = "data" if mode is None else mode
         if not isinstance(mode, str) or mode not in MODES:
-            problems.append(Problem(
-                "E006", f"{names['mode']} must be \"data\" or \"inline\".",
-                f"set {names['mode']} to \"data\" (pylon-chat.js from your origin, no inline "
-                "script) or \"inline\" (inline scripts, with the CSP nonce when there is one)."))
+            problems.append(problem("mode", setting=names["mode"]))
         if script_url is not None and (not isinstance(script_url, str)
                                        or not _core_accepts(pylon_idv.script_tag, script_url)):
-            problems.append(Problem(
-                "E006", f"{names['script_url']} must be a non-empty URL string with no space "
-                "or control character.",
-                f"set {names['script_url']} to where pylon-chat.js is served, or leave it "
-                "unset."))
+            problems.append(problem("script_url", setting=names["script_url"]))
         signer = _signer(secret_env, previous_env, environ, problems) if env_ok else None
         if errors(problems):
             return None, problems
@@ -367,12 +345,8 @@ def is_async_hook(fn):
 
 
 def async_hook_problem(setting, where):
-    """E008: an ``async def`` hook given where templates render synchronously."""
-    return Problem(
-        "E008", f"{setting} is an async function, but {where} renders templates "
-                "synchronously: it cannot await it.",
-        f"make {setting} a plain (sync) function, or render with an async engine "
-        "(a Jinja2 Environment with enable_async=True).")
+    """E010: an ``async def`` hook given where templates render synchronously."""
+    return problem("async_hook", setting=setting, where=where)
 
 
 def in_event_loop():

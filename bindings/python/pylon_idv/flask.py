@@ -33,7 +33,7 @@ The nonce is ``request.csp_nonce`` (Flask-Talisman) or ``g.csp_nonce`` when set.
 configuration raises :class:`ConfigError` from ``init_app``, at start-up, listing every problem
 with its id and fix; a failing hook or bad field renders nothing and logs an ERROR line with
 its cause (logger "pylon_idv"; at most one a minute per cause), or raises when ``app.debug``.
-Hooks are plain functions (Flask renders synchronously: an ``async def`` one is E008).
+Hooks are plain functions (Flask renders synchronously: an ``async def`` one is E010).
 """
 
 from __future__ import annotations

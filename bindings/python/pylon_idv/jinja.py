@@ -26,7 +26,7 @@ failing hook or bad field at render time renders nothing and logs an ERROR line 
 
 Async: in an Environment made with ``enable_async=True`` (Quart's; or your own, rendered with
 ``render_async``) the hooks may be ``async def``: ``pylon_chat()`` then awaits them. In a
-synchronous Environment an ``async def`` hook is refused at ``install`` (E008).
+synchronous Environment an ``async def`` hook is refused at ``install`` (E010).
 
 Data mode needs pylon-chat.js served: ``install(..., app=app)`` with a Starlette/FastAPI app
 mounts ``pylon_idv.static_path()`` at the script URL's folder itself; without ``app`` it logs
@@ -172,7 +172,7 @@ def install(env: jinja2.Environment, *, app_id: str,
     """Check the configuration, add the global ``name`` to ``env``; returns the PylonChat.
 
     email, fields, nonce: callables of the request (or dotted paths to them); ``async def``
-    ones only in an Environment with ``enable_async=True`` (E008 otherwise). mode "data"
+    ones only in an Environment with ``enable_async=True`` (E010 otherwise). mode "data"
     (default) renders the data element and ``<script src=script_url>`` for pylon-chat.js
     (default ``/_pylon_idv/pylon-chat.js``); app: a Starlette/FastAPI app on which to mount
     ``pylon_idv.static_path()`` there. "inline" renders inline scripts with the nonce.

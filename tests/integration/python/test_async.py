@@ -81,7 +81,7 @@ def test_sync_environment_refuses_async_hooks_at_install():
 
     with pytest.raises(pylon_idv.jinja.ConfigError) as ei:
         pylon_idv.jinja.install(jinja2.Environment(), app_id="a", email=email)
-    assert [p.id for p in ei.value.problems] == ["E008"]
+    assert [p.id for p in ei.value.problems] == ["E010"]
     assert "enable_async" in str(ei.value) and "email" in str(ei.value)
 
 
@@ -232,7 +232,7 @@ def test_flask_refuses_async_hooks():
     app.config.update(PYLON_IDV_APP_ID="a", PYLON_IDV_EMAIL=email)
     with pytest.raises(ConfigError) as ei:
         PylonIDV(app)
-    assert [p.id for p in ei.value.problems] == ["E008"]
+    assert [p.id for p in ei.value.problems] == ["E010"]
 
 
 def test_secret_of_the_wrong_length_warns_with_its_own_id_and_still_signs():
@@ -313,7 +313,7 @@ def test_django_async_hook_is_e008():
     async def email(request):
         return None
     with override_settings(PYLON_IDV_EMAIL=email):
-        out = [m for m in checks.run_checks(tags=["pylon_idv"]) if m.id == "pylon_idv.E008"]
+        out = [m for m in checks.run_checks(tags=["pylon_idv"]) if m.id == "pylon_idv.E010"]
     assert len(out) == 1 and "synchronously" in out[0].msg
 
 

@@ -8,7 +8,7 @@ each with its fix, never with a traceback and never with the secret.
     E005  PYLON_IDV_APP_ID is malformed
     E006  a setting has the wrong type (PYLON_IDV_SECRET_ENV, ..._MODE, ..._SCRIPT_URL)
     E007  PYLON_IDV_EMAIL or PYLON_IDV_FIELDS is not a callable or cannot be imported
-    E008  PYLON_IDV_EMAIL or PYLON_IDV_FIELDS is ``async def`` (Django templates render
+    E010  PYLON_IDV_EMAIL or PYLON_IDV_FIELDS is ``async def`` (Django templates render
           synchronously: nothing could await it)
     W001  mode "data" without django.contrib.staticfiles and without PYLON_IDV_SCRIPT_URL:
           nothing serves pylon-chat.js
@@ -72,12 +72,12 @@ def check_pylon_idv(app_configs=None, **kwargs):
         p.message, hint=p.hint, id="pylon_idv." + p.id) for p in s.problems]
     if (s.page is not None and s.page.mode == "data" and s.page.script_url is None
             and "django.contrib.staticfiles" not in settings.INSTALLED_APPS):
-        out.append(checks.Warning(
-            "PYLON_IDV_MODE is \"data\" but django.contrib.staticfiles is not installed: "
-            "nothing serves pylon-chat.js.",
-            hint="add \"django.contrib.staticfiles\" to INSTALLED_APPS (and run collectstatic "
-                 "in production), or set PYLON_IDV_SCRIPT_URL to where you serve it.",
-            id="pylon_idv.W001"))
+        p = _web.problem("no_static_app", setting="PYLON_IDV_MODE",
+                         detail="django.contrib.staticfiles is not installed.",
+                         example="add \"django.contrib.staticfiles\" to INSTALLED_APPS (and "
+                                 "run collectstatic in production), or set "
+                                 "PYLON_IDV_SCRIPT_URL to where you serve it.")
+        out.append(checks.Warning(p.message, hint=p.hint, id="pylon_idv." + p.id))
     out += csp_warnings()
     return out
 
@@ -97,13 +97,12 @@ def csp_warnings():
         for directive, source, why in csp.blocked(policy):
             by_directive.setdefault(directive, []).append((source, why))
         for directive, items in by_directive.items():
-            out.append(checks.Warning(
-                f"{name} blocks the chat widget in {directive}: "
-                + "; ".join(f"{source} ({why})" for source, why in items) + ".",
-                hint=f"build {name} with pylon_idv.csp."
-                     + ("merge_secure_csp" if name == "SECURE_CSP" else "merge_django_csp")
-                     + "(...), or add the sources Pylon lists (pylon_idv.csp_sources()).",
-                id="pylon_idv.W003"))
+            p = _web.problem(
+                "csp_blocks", policy=name, directive=directive,
+                blocked="; ".join(f"{source} ({why})" for source, why in items),
+                helper="pylon_idv.csp." + ("merge_secure_csp(...)" if name == "SECURE_CSP"
+                                           else "merge_django_csp(...)"))
+            out.append(checks.Warning(p.message, hint=p.hint, id="pylon_idv." + p.id))
     return out
 
 
@@ -146,9 +145,4 @@ def static_server_warning(s):
         pass
     except Exception:                 # a URLconf that cannot load yet: no warning rather than
         return None                   # a start-up broken by one
-    return _web.Problem(
-        "W004", "PYLON_IDV_MODE is \"data\": pages load pylon-chat.js from STATIC_URL, and with "
-                "DEBUG off nothing in Django serves static files under this server.",
-        "serve collectstatic's output at STATIC_URL (nginx, WhiteNoise), or add "
-        "path(\"_pylon_idv/\", include(\"pylon_idv.django.urls\")) to your URLs so that Django "
-        "serves it, or set PYLON_IDV_SCRIPT_URL.")
+    return _web.problem("static_url", setting="PYLON_IDV_MODE")
