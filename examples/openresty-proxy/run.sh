@@ -17,7 +17,11 @@ if [ -z "${PYLON_IDENTITY_SECRET:-}" ]; then
   PYLON_IDENTITY_SECRET=$(openssl rand -hex 32)
   echo "run.sh: PYLON_IDENTITY_SECRET not set: using a new random one"
 fi
-export PYLON_IDENTITY_SECRET
+if [ -z "${PYLON_SUPPORT_SECRET:-}" ]; then
+  PYLON_SUPPORT_SECRET=$(openssl rand -hex 32)
+  echo "run.sh: PYLON_SUPPORT_SECRET (the /support/ app's) not set: using a new random one"
+fi
+export PYLON_IDENTITY_SECRET PYLON_SUPPORT_SECRET
 export PYLON_CHAT_JS=${PYLON_CHAT_JS:-$root/bindings/python/pylon_idv/static/pylon-chat.js}
 mkdir -p "$prefix/logs" "$prefix/temp"
 port=${PORT:-8080}; app_port=${APP_PORT:-9000}; auth_port=${AUTH_PORT:-4180}
@@ -28,5 +32,5 @@ sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
 python3 examples/openresty-proxy/demo_services.py --app-port "$app_port" --auth-port "$auth_port" &
 services=$!
 trap 'kill $services 2>/dev/null || true' EXIT
-echo "open http://127.0.0.1:$port/ -- sign in: http://127.0.0.1:$port/oauth2/sign_in?user=jane"
+echo "open http://127.0.0.1:$port/ and http://127.0.0.1:$port/support/ -- sign in: http://127.0.0.1:$port/oauth2/sign_in?user=jane"
 nginx -p "$prefix/" -c "$prefix/nginx.conf" -e "$prefix/logs/startup.log" -g 'daemon off;'

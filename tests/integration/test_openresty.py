@@ -23,6 +23,14 @@ untouched; pylon-chat.js served from the same origin; headless Chromium reads
 window.pylon.chat_settings under the backend's CSP `script-src 'self'
 https://widget.usepylon.com`; and an error log free of [error]/[alert]/[crit]/[emerg].
 
+Two Pylon apps in the one nginx (the example's named configurations): /support/ uses the
+configuration "support" (its own app id, secret and identity variable), its identity the
+backend's X-User-Email RESPONSE header through a `map`: the settings for the session's user
+under the support secret, a visitor's without one, a client-sent X-User-Email never the
+identity (alone or beside a session), the header hidden from the client; / unchanged beside it;
+Chromium reads both apps' settings and widget elements; a missing support secret stops nginx
+with E001 naming PYLON_SUPPORT_SECRET.
+
 Through a second, test-only backend (in this process, behind a test-only `location /t/` with the
 example's filter lines): the headers of personalised pages (signed in and visitor, GET and HEAD)
 and of untouched responses (JSON, 404, gzip: GET and HEAD), the backend sending
@@ -63,6 +71,8 @@ EXAMPLE = os.path.join(ROOT, "examples", "openresty-proxy")
 SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 APP_ID = "proxy-app_1"
+SUPPORT_SECRET = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+SUPPORT_APP_ID = "support-desk_2"
 PYLON_CSP = "script-src 'self' https://widget.usepylon.com"
 USERS = {"jane": ("jane@example.com", "Jane Doe"), "jorg": ("jörg+chat@exämple.com", "Jörg")}
 INSERT = re.compile(rb'<script type="application/json" id="pylon-chat-settings">(.*?)</script>'
@@ -88,6 +98,16 @@ def expected_settings(user):
         return {"app_id": APP_ID}
     email, name = USERS[user]
     return {"app_id": APP_ID, "email": email, "email_hash": reference_hash(email), "name": name}
+
+
+def expected_support(user):
+    """The configuration "support": its app id, its secret, the email only (no name)."""
+    if user is None:
+        return {"app_id": SUPPORT_APP_ID}
+    email = USERS[user][0]
+    return {"app_id": SUPPORT_APP_ID, "email": email,
+            "email_hash": hmac.new(bytes.fromhex(SUPPORT_SECRET), email.encode(),
+                                   hashlib.sha256).hexdigest()}
 
 
 class Nginx:
@@ -131,7 +151,8 @@ class Nginx:
 def env_for(**overrides):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYLON_")}
     env.update(PYLON_IDENTITY_SECRET=SECRET + "\n", PYLON_IDENTITY_SECRET_PREVIOUS=OLD,
-               PYLON_APP_ID=APP_ID, PYLON_CHAT_JS=CHAT_JS)
+               PYLON_APP_ID=APP_ID, PYLON_CHAT_JS=CHAT_JS,
+               PYLON_SUPPORT_SECRET=SUPPORT_SECRET, PYLON_SUPPORT_APP_ID=SUPPORT_APP_ID)
     for k, v in overrides.items():
         if v is None:
             env.pop(k, None)
@@ -150,7 +171,7 @@ def get(port, path, headers=None, method="GET"):
         c.close()
 
 
-def check_insert(label, got, original, user):
+def check_insert(label, got, original, user, expected=expected_settings):
     """got must be original with the data element + script tag before its (only) </body."""
     m = INSERT.search(got)
     if not check(m is not None and got.count(b'id="pylon-chat-settings"') == 1,
@@ -160,7 +181,7 @@ def check_insert(label, got, original, user):
     check(m.start() == at and got[:m.start()] + got[m.end():] == original,
           "%s: the rest is the backend's page byte for byte (%d bytes), insertion before </body>"
           % (label, len(original)))
-    check(json.loads(m.group(1)) == expected_settings(user),
+    check(json.loads(m.group(1)) == expected(user),
           "%s: settings %s" % (label, "= app id only" if user is None else
                                "for %s, with the reference email_hash" % user))
 
@@ -174,6 +195,9 @@ def bad_configs(ng):
         ("E004", "missing app id", {"PYLON_APP_ID": ""}),
         ("E005", "malformed app id", {"PYLON_APP_ID": "app id/"}),
         ("E008", "no pylon-chat.js", {"PYLON_CHAT_JS": "/nonexistent/pylon-chat.js"}),
+        ("E001", "missing support secret (the configuration \"support\")",
+         {"PYLON_SUPPORT_SECRET": None}),
+        ("E005", "malformed support app id", {"PYLON_SUPPORT_APP_ID": "desk 2"}),
     ]
     for code, what, overrides in bad:
         r = ng.start(env_for(**overrides))
@@ -182,12 +206,40 @@ def bad_configs(ng):
             ng.stop()
         check("pylon_idv.%s" % code in log and "Fix:" in log,
               "bad config, %s: the log names pylon_idv.%s and the fix" % (what, code))
-        check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log,
+        if "support" in what:
+            check(set(re.findall(r"pylon_idv\.(E\d+): configuration \"support\": ", log)) == {code}
+                  and set(re.findall(r"pylon_idv\.(E\d+)", log)) == {code}
+                  and ("PYLON_SUPPORT_SECRET" in log) == (code == "E001"),
+                  "bad config, %s: only its problem, naming the configuration \"support\"" % what)
+        check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log
+              and SUPPORT_SECRET[:12] not in log,
               "bad config, %s: the log does not show a secret" % what)
         if code == "E003":      # "<64 hex> <63 hex>": one entry with a space inside, not two
             check("previous secret #1 in the environment variable PYLON_IDENTITY_SECRET_PREVIOUS"
                   in log and "previous secret #2" not in log,
                   "bad config, %s: a space inside is an error naming previous secret #1" % what)
+
+
+def support_checks(port, app_port):
+    """/support/: the configuration "support", the identity from the backend's response."""
+    orig = get(app_port, "/support/")[2]
+    direct = get(app_port, "/support/", {"Cookie": "demo_session=jane"})[1]
+    check(direct.get("x-user-email") == "jane@example.com",
+          "/support/ straight from the backend: it names jane in X-User-Email")
+    for user, headers, label in [
+            (None, {}, "visitor"),
+            ("jane", {"Cookie": "demo_session=jane"}, "jane (the backend names her)"),
+            ("jorg", {"Cookie": "demo_session=jorg"}, "jörg (UTF-8 email)"),
+            (None, {"X-User-Email": "victim@example.com"},
+             "visitor sending X-User-Email itself"),
+            ("jane", {"Cookie": "demo_session=jane", "X-User-Email": "victim@example.com"},
+             "jane sending X-User-Email: victim")]:
+        status, h, body = get(port, "/support/", headers)
+        check(status == 200 and "x-user-email" not in h and "content-length" not in h,
+              "/support/ as %s: 200, the backend's X-User-Email hidden from the client" % label)
+        check_insert("/support/ as " + label, body, orig, user, expected_support)
+        check(b"victim@example.com" not in body and b"proxy-app_1" not in body,
+              "/support/ as %s: no claimed email, not the other app's id" % label)
 
 
 def streaming_split(port, app_port):
@@ -504,6 +556,7 @@ def main():
             check_insert("/ as " + label, body, orig["/"], user)
             check(h.get("cache-control") == "private, no-store",
                   "/ as %s: Cache-Control: private, no-store" % label)
+        support_checks(port, app_port)
         status, h, body = get(port, "/evil")
         check_insert("/evil (the backend's response claims victim@example.com)", body,
                      orig["/evil"], None)
@@ -570,6 +623,14 @@ def main():
                       % (path, "= app id only" if user is None else "for " + user, got["s"]))
                 check(got["widget"], "Chromium, %s: the widget's script element is in the DOM"
                       % path)
+            # two apps in one nginx: /support/ (configuration "support") beside / ("default")
+            browser.evaluate(base + "/oauth2/sign_in?user=jane", "1")
+            for path, want, app in (("/support/", expected_support("jane"), SUPPORT_APP_ID),
+                                    ("/", expected_settings("jane"), APP_ID)):
+                got = json.loads(browser.evaluate(base + path, expr.replace(APP_ID, app)))
+                check(got["s"] == want and got["widget"],
+                      "Chromium, %s signed in as jane: chat_settings for the app %s (its own "
+                      "secret's hash) and its widget element (got %r)" % (path, app, got))
             # a nonce-only policy (strict-dynamic: pylon-chat.js may load the widget)
             browser.evaluate(base + "/oauth2/sign_in?user=jane", "1")
             policy = "script-src 'nonce-Zm9vYmFy' 'strict-dynamic'; object-src 'none'"
