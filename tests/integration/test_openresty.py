@@ -31,6 +31,12 @@ identity (alone or beside a session), the header hidden from the client; / uncha
 Chromium reads both apps' settings and widget elements; a missing support secret stops nginx
 with E001 naming PYLON_SUPPORT_SECRET.
 
+`nginx -t` and pylon_idv.nginx_check on the same files: `nginx -t` does not run init_by_lua
+(a missing secret, a filter naming an unmade configuration: "test is successful", exit 0, as
+the README says), nginx_check fails on both (exit 1, the problem named, no secret) and passes
+the good one; a reload (HUP) with an init_by_lua that fails keeps the running configuration
+serving, with the problem in the error log.
+
 Through a second, test-only backend (in this process, behind a test-only `location /t/` with the
 example's filter lines): the headers of personalised pages (signed in and visitor, GET and HEAD)
 and of untouched responses (JSON, 404, gzip: GET and HEAD), the backend sending
@@ -240,6 +246,78 @@ def support_checks(port, app_port):
         check_insert("/support/ as " + label, body, orig, user, expected_support)
         check(b"victim@example.com" not in body and b"proxy-app_1" not in body,
               "/support/ as %s: no claimed email, not the other app's id" % label)
+
+
+def nginx_t_checks(ng, conf_path, cpath):
+    """What `nginx -t` checks, and what pylon_idv.nginx_check adds, on the example's file."""
+    typo_path = os.path.join(ng.prefix, "typo.conf")
+    conf = open(conf_path).read()
+    use = 'require("pylon_idv.openresty").header_filter("support")'
+    assert conf.count(use) == 1
+    open(typo_path, "w").write(conf.replace(use, use.replace("support", "suport")))
+    lua_env = {"LUA_PATH": os.path.join(ROOT, "bindings", "lua", "?.lua") + ";;",
+               "LUA_CPATH": os.path.join(cpath, "?.so") + ";;"}
+    code = 'os.exit(require("pylon_idv.nginx_check").main{ os.getenv("CONF"), os.getenv("PREFIX") })'
+    for label, path, overrides, want in (
+            ("a missing support secret", conf_path, {"PYLON_SUPPORT_SECRET": None},
+             'pylon_idv.E001: configuration "support": the environment variable '
+             'PYLON_SUPPORT_SECRET'),
+            ('a filter naming "suport", never configured', typo_path, {},
+             'the configuration "suport", which init_by_lua does not make')):
+        env = env_for(**overrides)
+        t = subprocess.run(["nginx", "-t", "-p", ng.prefix + "/", "-c", path], env=env,
+                           capture_output=True, text=True, timeout=30)
+        check(t.returncode == 0 and "test is successful" in t.stderr,
+              "nginx -t with %s: exit 0, \"test is successful\" (init_by_lua does not run "
+              "under -t; got exit %d)" % (label, t.returncode))
+        env.update(lua_env, CONF=path, PREFIX=ng.prefix)
+        c = subprocess.run(["luajit", "-e", code], env=env, capture_output=True, text=True,
+                           timeout=30)
+        check(c.returncode == 1 and want in c.stderr and SECRET[:12] not in c.stderr
+              and SUPPORT_SECRET[:12] not in c.stderr,
+              "nginx_check with %s: exit 1, the problem named, no secret (got exit %d: %s)"
+              % (label, c.returncode, c.stderr.strip().splitlines()[-1:]))
+    env = env_for()
+    env.update(lua_env, CONF=conf_path, PREFIX=ng.prefix)
+    c = subprocess.run(["luajit", "-e", code], env=env, capture_output=True, text=True, timeout=30)
+    check(c.returncode == 0 and "configurations made: default, support; used by the filters: "
+          "default, support" in c.stderr,
+          "nginx_check on the example: exit 0, both configurations made and used (got exit %d)"
+          % c.returncode)
+
+
+def reload_check(ng, conf_path, port):
+    """A reload whose init_by_lua fails: the running configuration keeps serving."""
+    r = ng.start(env_for())
+    if not check(r.returncode == 0, "reload check: nginx starts"):
+        return
+    try:
+        for _ in range(100):
+            try:
+                if get(port, "/support/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        good = open(conf_path).read()
+        old = 'os.getenv("PYLON_SUPPORT_APP_ID") or "YOUR_SUPPORT_APP_ID"'
+        assert good.count(old) == 1
+        open(conf_path, "w").write(good.replace(old, '"desk 2"'))
+        pid = int(open(ng.pidfile).read())
+        os.kill(pid, signal.SIGHUP)
+        log, deadline = "", time.time() + 10
+        while "pylon_idv.E005" not in log and time.time() < deadline:
+            time.sleep(0.1)
+            log = ng.logs()
+        status, h, body = get(port, "/support/", {"Cookie": "demo_session=jane"})
+        m = INSERT.search(body)
+        check('pylon_idv.E005: configuration "support": app_id must be' in log and status == 200
+              and m is not None and json.loads(m.group(1)) == expected_support("jane"),
+              "reload with a failing init_by_lua: the error logged, the running configuration "
+              "still serves /support/ (status %s)" % status)
+        open(conf_path, "w").write(good)
+    finally:
+        ng.stop()
 
 
 def streaming_split(port, app_port):
@@ -519,6 +597,7 @@ def main():
     threading.Thread(target=test_backend.serve_forever, daemon=True).start()
     try:
         bad_configs(ng)
+        nginx_t_checks(ng, conf_path, cpath)
         r = ng.start(env_for())
         if not check(r.returncode == 0, "nginx starts with the example's configuration"):
             print(r.stderr, ng.logs())
@@ -647,6 +726,7 @@ def main():
             "" if not bad else ": " + " | ".join(bad[:3])))
         check("pylon_idv.openresty: identity secret" in log and SECRET[:12] not in log,
               "the start-up log names the secret by its fingerprint only")
+        reload_check(ng, conf_path, port)
     finally:
         ng.stop()
         test_backend.shutdown()
