@@ -172,6 +172,11 @@ function M.split_previous(text)
     return list
 end
 
+-- A configuration's name: 1-64 letters, digits, '_', '.' or '-' (safe to print in logs).
+local function valid_name(name)
+    return type(name) == "string" and #name <= 64 and name:find("^[%w_.-]+$") ~= nil
+end
+
 --- configure([name,] opts): check everything, once, in init_by_lua, and keep the result as
 -- the configuration NAME (default "default"): header_filter(NAME) and serve_script(NAME) in a
 -- `location` or `server` use it. Several configurations (apps, secrets, identity variables)
@@ -189,10 +194,6 @@ end
 --   fields        fixed extra settings, { setting = value }
 --   script_url    where pylon-chat.js is served (default "/_pylon_idv/pylon-chat.js")
 --   script_file   the pylon-chat.js to serve (default: found as described above)
-local function valid_name(name)
-    return type(name) == "string" and #name <= 64 and name:find("^[%w_.-]+$") ~= nil
-end
-
 function M.configure(name, opts)
     if opts == nil and type(name) == "table" then name, opts = "default", name end
     if type(opts) ~= "table" then
