@@ -2,8 +2,9 @@
 # run.sh -- the OpenResty proxy example, from a checkout: builds the LuaJIT module if needed
 # (scripts/test-lua.sh, build only; again when a C source is newer than it), starts
 # demo_services.py (the app on 127.0.0.1:9000, the auth stand-in on :4180) and nginx on
-# http://127.0.0.1:8080/ in the foreground (Ctrl-C stops both). A secret is generated when
-# PYLON_IDENTITY_SECRET is not set.
+# http://127.0.0.1:8080/ in the foreground (Ctrl-C stops both), after pylon_idv.nginx_check
+# has checked the configuration. A secret is generated for each app whose variable
+# (PYLON_IDENTITY_SECRET, PYLON_SUPPORT_SECRET) is not set.
 #   examples/openresty-proxy/run.sh        (PORT, APP_PORT, AUTH_PORT: other ports)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -29,6 +30,11 @@ sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \
     -e "s|server 127.0.0.1:9000;|server 127.0.0.1:$app_port;|" \
     -e "s|server 127.0.0.1:4180;|server 127.0.0.1:$auth_port;|" \
     examples/openresty-proxy/nginx.conf > "$prefix/nginx.conf"
+# What `nginx -t` does not check (it skips init_by_lua): the secrets, the app ids and the
+# configuration names the filters use, checked by pylon_idv.nginx_check before nginx starts.
+CONF=$prefix/nginx.conf PREFIX=$prefix LUA_PATH="$root/bindings/lua/?.lua;;" \
+  LUA_CPATH="$root/$(dirname "$so")/?.so;;" \
+  luajit -e 'os.exit(require("pylon_idv.nginx_check").main{ os.getenv("CONF"), os.getenv("PREFIX") })'
 python3 examples/openresty-proxy/demo_services.py --app-port "$app_port" --auth-port "$auth_port" &
 services=$!
 trap 'kill $services 2>/dev/null || true' EXIT
