@@ -29,7 +29,8 @@ backend's X-User-Email RESPONSE header through a `map`: the settings for the ses
 under the support secret, a visitor's without one, a client-sent X-User-Email never the
 identity (alone or beside a session), the header hidden from the client; / unchanged beside it;
 Chromium reads both apps' settings and widget elements; a missing support secret stops nginx
-with E001 naming PYLON_SUPPORT_SECRET.
+with E001 naming PYLON_SUPPORT_SECRET; a test-only second server with the filter lines at
+server level (header_filter("support")) whose location inherits them.
 
 `nginx -t` and pylon_idv.nginx_check on the same files: `nginx -t` does not run init_by_lua
 (a missing secret, a filter naming an unmade configuration: "test is successful", exit 0, as
@@ -253,8 +254,8 @@ def nginx_t_checks(ng, conf_path, cpath):
     typo_path = os.path.join(ng.prefix, "typo.conf")
     conf = open(conf_path).read()
     use = 'require("pylon_idv.openresty").header_filter("support")'
-    assert conf.count(use) == 1
-    open(typo_path, "w").write(conf.replace(use, use.replace("support", "suport")))
+    assert conf.count(use) >= 1
+    open(typo_path, "w").write(conf.replace(use, use.replace("support", "suport"), 1))
     lua_env = {"LUA_PATH": os.path.join(ROOT, "bindings", "lua", "?.lua") + ";;",
                "LUA_CPATH": os.path.join(cpath, "?.so") + ";;"}
     code = 'os.exit(require("pylon_idv.nginx_check").main{ os.getenv("CONF"), os.getenv("PREFIX") })'
@@ -361,6 +362,23 @@ TEST_LOCATION = """
         }
 
         location / {"""
+
+
+# test only: a second server whose filter lines sit at server level (its locations inherit them)
+TEST_SERVER = """
+    server {
+        listen 127.0.0.1:%d;
+        header_filter_by_lua_block { require("pylon_idv.openresty").header_filter("support") }
+        body_filter_by_lua_block   { require("pylon_idv.openresty").body_filter() }
+        location /support/ {
+            proxy_pass http://app;
+            proxy_set_header Accept-Encoding "";
+            proxy_set_header X-User-Email "";
+            proxy_hide_header X-User-Email;
+        }
+    }
+}
+"""
 
 
 LONGTAIL = (b"<!doctype html><html><body><p>one</p></body>\n" + b"<p>" + b"x" * (3 << 19)
@@ -582,6 +600,9 @@ def main():
     test_port = free_port()
     assert conf.count("        location / {") == 1
     conf = conf.replace("        location / {", TEST_LOCATION.strip("\n") % test_port)
+    server_port = free_port()
+    assert conf.endswith("    }\n}\n")
+    conf = conf[:-2] + TEST_SERVER.lstrip("\n") % server_port
     conf, n1 = re.subn(r"lua_package_path '[^']*';", "lua_package_path '%s';" % lua_path, conf)
     conf, n2 = re.subn(r"lua_package_cpath '[^']*';", "lua_package_cpath '%s/?.so;;';" % cpath, conf)
     assert n1 == n2 == 1
@@ -636,6 +657,10 @@ def main():
             check(h.get("cache-control") == "private, no-store",
                   "/ as %s: Cache-Control: private, no-store" % label)
         support_checks(port, app_port)
+        status, h, body = get(server_port, "/support/", {"Cookie": "demo_session=jane"})
+        check_insert("a server whose filter lines name \"support\" at server level: its "
+                     "location /support/ as jane", body, get(app_port, "/support/")[2], "jane",
+                     expected_support)
         status, h, body = get(port, "/evil")
         check_insert("/evil (the backend's response claims victim@example.com)", body,
                      orig["/evil"], None)
