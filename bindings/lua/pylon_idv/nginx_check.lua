@@ -1,7 +1,7 @@
 -- pylon_idv.nginx_check: what `nginx -t` does not check. lua-nginx-module skips init_by_lua
--- under `nginx -t` (measured with Debian 12's nginx 1.22.1 + libnginx-mod-http-lua 0.10.23:
--- a configure() that raises still gives "test is successful", exit 0; OpenResty ships the same
--- module), so a missing secret or app id shows only when nginx starts or reloads. This runs an
+-- under `nginx -t` (measured with Debian 12's nginx 1.22.1 + libnginx-mod-http-lua 0.10.23
+-- and Debian unstable's 1.30.6 + 0.10.29: a configure() that raises still gives "test is
+-- successful", exit 0; OpenResty ships the same module), so a missing secret or app id shows only when nginx starts or reloads. This runs an
 -- nginx.conf's init_by_lua as nginx would, outside nginx, with LuaJIT (or any Lua 5.1+ that
 -- finds pylon_idv), and fails where nginx would refuse to start:
 --

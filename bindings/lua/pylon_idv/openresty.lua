@@ -92,9 +92,9 @@
 --   E004 app id missing, E005 app id malformed,
 --   E006 an option of the wrong type, E008 pylon-chat.js not found,
 --   E009 a configuration name that is not 1-64 letters, digits, '_', '.' or '-'.
--- `nginx -t` DOES NOT run init_by_lua (measured with Debian 12's nginx 1.22.1 and
--- libnginx-mod-http-lua 0.10.23: a configure() that raises still gives "test is successful",
--- exit 0; OpenResty ships the same lua-nginx-module). Check a configuration before a reload
+-- `nginx -t` DOES NOT run init_by_lua (measured with Debian 12's nginx 1.22.1 +
+-- libnginx-mod-http-lua 0.10.23 and Debian unstable's 1.30.6 + 0.10.29: a configure() that
+-- raises still gives "test is successful", exit 0; OpenResty ships the same lua-nginx-module). Check a configuration before a reload
 -- with pylon_idv.nginx_check, which runs its init_by_lua as nginx would (see that file).
 -- A page that cannot be built at run time (an email that is not UTF-8) is passed through
 -- untouched, with one error-log line.
