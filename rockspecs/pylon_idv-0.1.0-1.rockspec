@@ -14,12 +14,12 @@ description = {
    detailed = [[
       email_hash = lowercase_hex(HMAC-SHA256(key = hex_decode(secret), msg = email)), in C over
       OpenSSL libcrypto: strict secret parsing with clear errors, constant-time verify, signers
-      with precomputed state and key rotation. One source for Lua 5.1-5.4 and LuaJIT/OpenResty.
+      with precomputed state and key rotation. One source for Lua 5.1-5.5 and LuaJIT/OpenResty.
    ]],
    labels = { "hmac", "openresty", "crypto" },
 }
 dependencies = {
-   "lua >= 5.1, < 5.5",
+   "lua >= 5.1, < 5.6",
 }
 external_dependencies = {
    OPENSSL = {
@@ -52,6 +52,7 @@ build = {
          libdirs = { "$(OPENSSL_LIBDIR)" },
          libraries = { "crypto", "pthread" },
       },
+      ["pylon_idv.nginx_check"] = "bindings/lua/pylon_idv/nginx_check.lua",
       ["pylon_idv.openresty"] = "bindings/lua/pylon_idv/openresty.lua",
    },
    install = {

@@ -1,7 +1,7 @@
 /*
  * pylon_idv.c -- the Lua module: `local idv = require "pylon_idv"`.
  *
- * One source for Lua 5.1, 5.2, 5.3, 5.4 and LuaJIT 2.1 (OpenResty). Written to the 5.2+ C API;
+ * One source for Lua 5.1, 5.2, 5.3, 5.4, 5.5 and LuaJIT 2.1 (OpenResty). Written to the 5.2+ C API;
  * what 5.1/LuaJIT lack is shimmed below under private names (pi_*), never as a global, so this
  * file cannot clash with a compat library linked into the same process.
  *

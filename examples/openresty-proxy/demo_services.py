@@ -11,6 +11,9 @@ The app (any backend: PHP, Rails, static files would do):
     /fragment    HTML with no </body>        /evil    a page whose response claims an identity
                                                       (X-Auth-Request-Email): must be ignored
 /split sends its first part, then waits until GET /release (bounded: 10 s), then the rest.
+    /support/    the help desk's page (a second Pylon app): the backend itself names the
+                 signed-in user (the demo session cookie) in its X-User-Email response header
+
 
 The auth service, as oauth2-proxy's /oauth2/auth answers nginx's auth_request: 202 with
 X-Auth-Request-Email and X-Auth-Request-Preferred-Username for a signed-in demo user, and 202
@@ -85,12 +88,17 @@ class App(BaseHTTPRequestHandler):
             pass
 
     def route(self, path):
-        if path == "/":
+        if path.startswith("/support/"):
+            jar = cookies.SimpleCookie(self.headers.get("Cookie", ""))
+            session = jar["demo_session"].value if "demo_session" in jar else None
+            who = [("X-User-Email", header_value(USERS[session][0]))] if session in USERS else []
+            self.send(page("help desk"), extra=who)
+        elif path == "/":
             self.send(page("pylon_idv OpenResty proxy example"))
         elif path == "/big":
             self.send(BIG)
         elif path == "/gzip":
-            self.send(gzip.compress(page("gzip")), extra=[("Content-Encoding", "gzip")])
+            self.send(gzip.compress(page("gzip"), mtime=0), extra=[("Content-Encoding", "gzip")])
         elif path == "/json":
             self.send(b'{"html": "</body>"}', "application/json")
         elif path == "/fragment":

@@ -23,6 +23,21 @@ untouched; pylon-chat.js served from the same origin; headless Chromium reads
 window.pylon.chat_settings under the backend's CSP `script-src 'self'
 https://widget.usepylon.com`; and an error log free of [error]/[alert]/[crit]/[emerg].
 
+Two Pylon apps in the one nginx (the example's named configurations): /support/ uses the
+configuration "support" (its own app id, secret and identity variable), its identity the
+backend's X-User-Email RESPONSE header through a `map`: the settings for the session's user
+under the support secret, a visitor's without one, a client-sent X-User-Email never the
+identity (alone or beside a session), the header hidden from the client; / unchanged beside it;
+Chromium reads both apps' settings and widget elements; a missing support secret stops nginx
+with E001 naming PYLON_SUPPORT_SECRET; a test-only second server with the filter lines at
+server level (header_filter("support")) whose location inherits them.
+
+`nginx -t` and pylon_idv.nginx_check on the same files: `nginx -t` does not run init_by_lua
+(a missing secret, a filter naming an unmade configuration: "test is successful", exit 0, as
+the README says), nginx_check fails on both (exit 1, the problem named, no secret) and passes
+the good one; a reload (HUP) with an init_by_lua that fails keeps the running configuration
+serving, with the problem in the error log.
+
 Through a second, test-only backend (in this process, behind a test-only `location /t/` with the
 example's filter lines): the headers of personalised pages (signed in and visitor, GET and HEAD)
 and of untouched responses (JSON, 404, gzip: GET and HEAD), the backend sending
@@ -63,6 +78,8 @@ EXAMPLE = os.path.join(ROOT, "examples", "openresty-proxy")
 SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
 APP_ID = "proxy-app_1"
+SUPPORT_SECRET = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+SUPPORT_APP_ID = "support-desk_2"
 PYLON_CSP = "script-src 'self' https://widget.usepylon.com"
 USERS = {"jane": ("jane@example.com", "Jane Doe"), "jorg": ("jörg+chat@exämple.com", "Jörg")}
 INSERT = re.compile(rb'<script type="application/json" id="pylon-chat-settings">(.*?)</script>'
@@ -88,6 +105,16 @@ def expected_settings(user):
         return {"app_id": APP_ID}
     email, name = USERS[user]
     return {"app_id": APP_ID, "email": email, "email_hash": reference_hash(email), "name": name}
+
+
+def expected_support(user):
+    """The configuration "support": its app id, its secret, the email only (no name)."""
+    if user is None:
+        return {"app_id": SUPPORT_APP_ID}
+    email = USERS[user][0]
+    return {"app_id": SUPPORT_APP_ID, "email": email,
+            "email_hash": hmac.new(bytes.fromhex(SUPPORT_SECRET), email.encode(),
+                                   hashlib.sha256).hexdigest()}
 
 
 class Nginx:
@@ -131,7 +158,8 @@ class Nginx:
 def env_for(**overrides):
     env = {k: v for k, v in os.environ.items() if not k.startswith("PYLON_")}
     env.update(PYLON_IDENTITY_SECRET=SECRET + "\n", PYLON_IDENTITY_SECRET_PREVIOUS=OLD,
-               PYLON_APP_ID=APP_ID, PYLON_CHAT_JS=CHAT_JS)
+               PYLON_APP_ID=APP_ID, PYLON_CHAT_JS=CHAT_JS,
+               PYLON_SUPPORT_SECRET=SUPPORT_SECRET, PYLON_SUPPORT_APP_ID=SUPPORT_APP_ID)
     for k, v in overrides.items():
         if v is None:
             env.pop(k, None)
@@ -150,7 +178,7 @@ def get(port, path, headers=None, method="GET"):
         c.close()
 
 
-def check_insert(label, got, original, user):
+def check_insert(label, got, original, user, expected=expected_settings):
     """got must be original with the data element + script tag before its (only) </body."""
     m = INSERT.search(got)
     if not check(m is not None and got.count(b'id="pylon-chat-settings"') == 1,
@@ -160,7 +188,7 @@ def check_insert(label, got, original, user):
     check(m.start() == at and got[:m.start()] + got[m.end():] == original,
           "%s: the rest is the backend's page byte for byte (%d bytes), insertion before </body>"
           % (label, len(original)))
-    check(json.loads(m.group(1)) == expected_settings(user),
+    check(json.loads(m.group(1)) == expected(user),
           "%s: settings %s" % (label, "= app id only" if user is None else
                                "for %s, with the reference email_hash" % user))
 
@@ -174,6 +202,9 @@ def bad_configs(ng):
         ("E004", "missing app id", {"PYLON_APP_ID": ""}),
         ("E005", "malformed app id", {"PYLON_APP_ID": "app id/"}),
         ("E008", "no pylon-chat.js", {"PYLON_CHAT_JS": "/nonexistent/pylon-chat.js"}),
+        ("E001", "missing support secret (the configuration \"support\")",
+         {"PYLON_SUPPORT_SECRET": None}),
+        ("E005", "malformed support app id", {"PYLON_SUPPORT_APP_ID": "desk 2"}),
     ]
     for code, what, overrides in bad:
         r = ng.start(env_for(**overrides))
@@ -182,12 +213,112 @@ def bad_configs(ng):
             ng.stop()
         check("pylon_idv.%s" % code in log and "Fix:" in log,
               "bad config, %s: the log names pylon_idv.%s and the fix" % (what, code))
-        check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log,
+        if "support" in what:
+            check(set(re.findall(r"pylon_idv\.(E\d+): configuration \"support\": ", log)) == {code}
+                  and set(re.findall(r"pylon_idv\.(E\d+)", log)) == {code}
+                  and ("PYLON_SUPPORT_SECRET" in log) == (code == "E001"),
+                  "bad config, %s: only its problem, naming the configuration \"support\"" % what)
+        check(SECRET[:12] not in log and SECRET[18:30] not in log and OLD[:12] not in log
+              and SUPPORT_SECRET[:12] not in log,
               "bad config, %s: the log does not show a secret" % what)
         if code == "E003":      # "<64 hex> <63 hex>": one entry with a space inside, not two
             check("previous secret #1 in the environment variable PYLON_IDENTITY_SECRET_PREVIOUS"
                   in log and "previous secret #2" not in log,
                   "bad config, %s: a space inside is an error naming previous secret #1" % what)
+
+
+def support_checks(port, app_port):
+    """/support/: the configuration "support", the identity from the backend's response."""
+    orig = get(app_port, "/support/")[2]
+    direct = get(app_port, "/support/", {"Cookie": "demo_session=jane"})[1]
+    check(direct.get("x-user-email") == "jane@example.com",
+          "/support/ straight from the backend: it names jane in X-User-Email")
+    for user, headers, label in [
+            (None, {}, "visitor"),
+            ("jane", {"Cookie": "demo_session=jane"}, "jane (the backend names her)"),
+            ("jorg", {"Cookie": "demo_session=jorg"}, "jörg (UTF-8 email)"),
+            (None, {"X-User-Email": "victim@example.com"},
+             "visitor sending X-User-Email itself"),
+            ("jane", {"Cookie": "demo_session=jane", "X-User-Email": "victim@example.com"},
+             "jane sending X-User-Email: victim")]:
+        status, h, body = get(port, "/support/", headers)
+        check(status == 200 and "x-user-email" not in h and "content-length" not in h,
+              "/support/ as %s: 200, the backend's X-User-Email hidden from the client" % label)
+        check_insert("/support/ as " + label, body, orig, user, expected_support)
+        check(b"victim@example.com" not in body and b"proxy-app_1" not in body,
+              "/support/ as %s: no claimed email, not the other app's id" % label)
+
+
+def nginx_t_checks(ng, conf_path, cpath):
+    """What `nginx -t` checks, and what pylon_idv.nginx_check adds, on the example's file."""
+    typo_path = os.path.join(ng.prefix, "typo.conf")
+    conf = open(conf_path).read()
+    use = 'require("pylon_idv.openresty").header_filter("support")'
+    assert conf.count(use) >= 1
+    open(typo_path, "w").write(conf.replace(use, use.replace("support", "suport"), 1))
+    lua_env = {"LUA_PATH": os.path.join(ROOT, "bindings", "lua", "?.lua") + ";;",
+               "LUA_CPATH": os.path.join(cpath, "?.so") + ";;"}
+    code = 'os.exit(require("pylon_idv.nginx_check").main{ os.getenv("CONF"), os.getenv("PREFIX") })'
+    for label, path, overrides, want in (
+            ("a missing support secret", conf_path, {"PYLON_SUPPORT_SECRET": None},
+             'pylon_idv.E001: configuration "support": the environment variable '
+             'PYLON_SUPPORT_SECRET'),
+            ('a filter naming "suport", never configured', typo_path, {},
+             'the configuration "suport", which init_by_lua does not make')):
+        env = env_for(**overrides)
+        t = subprocess.run(["nginx", "-t", "-p", ng.prefix + "/", "-c", path], env=env,
+                           capture_output=True, text=True, timeout=30)
+        check(t.returncode == 0 and "test is successful" in t.stderr,
+              "nginx -t with %s: exit 0, \"test is successful\" (init_by_lua does not run "
+              "under -t; got exit %d)" % (label, t.returncode))
+        env.update(lua_env, CONF=path, PREFIX=ng.prefix)
+        c = subprocess.run(["luajit", "-e", code], env=env, capture_output=True, text=True,
+                           timeout=30)
+        check(c.returncode == 1 and want in c.stderr and SECRET[:12] not in c.stderr
+              and SUPPORT_SECRET[:12] not in c.stderr,
+              "nginx_check with %s: exit 1, the problem named, no secret (got exit %d: %s)"
+              % (label, c.returncode, c.stderr.strip().splitlines()[-1:]))
+    env = env_for()
+    env.update(lua_env, CONF=conf_path, PREFIX=ng.prefix)
+    c = subprocess.run(["luajit", "-e", code], env=env, capture_output=True, text=True, timeout=30)
+    check(c.returncode == 0 and "configurations made: default, support; used by the filters: "
+          "default, support" in c.stderr,
+          "nginx_check on the example: exit 0, both configurations made and used (got exit %d)"
+          % c.returncode)
+
+
+def reload_check(ng, conf_path, port):
+    """A reload whose init_by_lua fails: the running configuration keeps serving."""
+    r = ng.start(env_for())
+    if not check(r.returncode == 0, "reload check: nginx starts"):
+        return
+    try:
+        for _ in range(100):
+            try:
+                if get(port, "/support/")[0] == 200:
+                    break
+            except OSError:
+                pass
+            time.sleep(0.05)
+        good = open(conf_path).read()
+        old = 'os.getenv("PYLON_SUPPORT_APP_ID") or "YOUR_SUPPORT_APP_ID"'
+        assert good.count(old) == 1
+        open(conf_path, "w").write(good.replace(old, '"desk 2"'))
+        pid = int(open(ng.pidfile).read())
+        os.kill(pid, signal.SIGHUP)
+        log, deadline = "", time.time() + 10
+        while "pylon_idv.E005" not in log and time.time() < deadline:
+            time.sleep(0.1)
+            log = ng.logs()
+        status, h, body = get(port, "/support/", {"Cookie": "demo_session=jane"})
+        m = INSERT.search(body)
+        check('pylon_idv.E005: configuration "support": app_id must be' in log and status == 200
+              and m is not None and json.loads(m.group(1)) == expected_support("jane"),
+              "reload with a failing init_by_lua: the error logged, the running configuration "
+              "still serves /support/ (status %s)" % status)
+        open(conf_path, "w").write(good)
+    finally:
+        ng.stop()
 
 
 def streaming_split(port, app_port):
@@ -231,6 +362,23 @@ TEST_LOCATION = """
         }
 
         location / {"""
+
+
+# test only: a second server whose filter lines sit at server level (its locations inherit them)
+TEST_SERVER = """
+    server {
+        listen 127.0.0.1:%d;
+        header_filter_by_lua_block { require("pylon_idv.openresty").header_filter("support") }
+        body_filter_by_lua_block   { require("pylon_idv.openresty").body_filter() }
+        location /support/ {
+            proxy_pass http://app;
+            proxy_set_header Accept-Encoding "";
+            proxy_set_header X-User-Email "";
+            proxy_hide_header X-User-Email;
+        }
+    }
+}
+"""
 
 
 LONGTAIL = (b"<!doctype html><html><body><p>one</p></body>\n" + b"<p>" + b"x" * (3 << 19)
@@ -452,6 +600,9 @@ def main():
     test_port = free_port()
     assert conf.count("        location / {") == 1
     conf = conf.replace("        location / {", TEST_LOCATION.strip("\n") % test_port)
+    server_port = free_port()
+    assert conf.endswith("    }\n}\n")
+    conf = conf[:-2] + TEST_SERVER.lstrip("\n") % server_port
     conf, n1 = re.subn(r"lua_package_path '[^']*';", "lua_package_path '%s';" % lua_path, conf)
     conf, n2 = re.subn(r"lua_package_cpath '[^']*';", "lua_package_cpath '%s/?.so;;';" % cpath, conf)
     assert n1 == n2 == 1
@@ -467,6 +618,7 @@ def main():
     threading.Thread(target=test_backend.serve_forever, daemon=True).start()
     try:
         bad_configs(ng)
+        nginx_t_checks(ng, conf_path, cpath)
         r = ng.start(env_for())
         if not check(r.returncode == 0, "nginx starts with the example's configuration"):
             print(r.stderr, ng.logs())
@@ -504,6 +656,11 @@ def main():
             check_insert("/ as " + label, body, orig["/"], user)
             check(h.get("cache-control") == "private, no-store",
                   "/ as %s: Cache-Control: private, no-store" % label)
+        support_checks(port, app_port)
+        status, h, body = get(server_port, "/support/", {"Cookie": "demo_session=jane"})
+        check_insert("a server whose filter lines name \"support\" at server level: its "
+                     "location /support/ as jane", body, get(app_port, "/support/")[2], "jane",
+                     expected_support)
         status, h, body = get(port, "/evil")
         check_insert("/evil (the backend's response claims victim@example.com)", body,
                      orig["/evil"], None)
@@ -570,6 +727,14 @@ def main():
                       % (path, "= app id only" if user is None else "for " + user, got["s"]))
                 check(got["widget"], "Chromium, %s: the widget's script element is in the DOM"
                       % path)
+            # two apps in one nginx: /support/ (configuration "support") beside / ("default")
+            browser.evaluate(base + "/oauth2/sign_in?user=jane", "1")
+            for path, want, app in (("/support/", expected_support("jane"), SUPPORT_APP_ID),
+                                    ("/", expected_settings("jane"), APP_ID)):
+                got = json.loads(browser.evaluate(base + path, expr.replace(APP_ID, app)))
+                check(got["s"] == want and got["widget"],
+                      "Chromium, %s signed in as jane: chat_settings for the app %s (its own "
+                      "secret's hash) and its widget element (got %r)" % (path, app, got))
             # a nonce-only policy (strict-dynamic: pylon-chat.js may load the widget)
             browser.evaluate(base + "/oauth2/sign_in?user=jane", "1")
             policy = "script-src 'nonce-Zm9vYmFy' 'strict-dynamic'; object-src 'none'"
@@ -586,6 +751,7 @@ def main():
             "" if not bad else ": " + " | ".join(bad[:3])))
         check("pylon_idv.openresty: identity secret" in log and SECRET[:12] not in log,
               "the start-up log names the secret by its fingerprint only")
+        reload_check(ng, conf_path, port)
     finally:
         ng.stop()
         test_backend.shutdown()

@@ -33,8 +33,8 @@ function M.rows(name)
   local path = M.vectors .. "/" .. name
   local f = assert(io.open(path, "rb"))
   local rows = {}
-  for line in f:lines() do
-    line = line:gsub("\r$", "")
+  for raw in f:lines() do
+    local line = raw:gsub("\r$", "")      -- (Lua 5.5: a for loop's variable is read-only)
     if line ~= "" and line:sub(1, 1) ~= "#" then
       local fields = {}
       for field in (line .. "\t"):gmatch("([^\t]*)\t") do fields[#fields + 1] = field end

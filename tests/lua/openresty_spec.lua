@@ -608,6 +608,74 @@ describe("pylon_idv.openresty", function()
     end)
   end)
 
+  describe("named configurations", function()
+    local OTHER = "ffeeddccbbaa99887766554433221100ffeeddccbbaa99887766554433221100"
+    local function configure_named(name, opts, env)
+      local err
+      with_env(env or { PYLON_IDENTITY_SECRET = SECRET, PYLON_SUPPORT_SECRET = OTHER }, function()
+        local ok, e = pcall(m.configure, name, opts)
+        err = not ok and e or nil
+      end)
+      return err
+    end
+
+    it("two locations: each its own app id, secret and identity variable", function()
+      assert.is_nil(configure_named("support", { app_id = "support-9", email_var = "support_email",
+        secret_env = "PYLON_SUPPORT_SECRET", script_file = SCRIPT_FILE, fields = { desk = "eu" } }))
+      assert.are.same({ "default", "support" }, m.configured())
+      local vars = { pylon_email = "jane@example.com", support_email = "bob@example.com" }
+      fake_ngx(vars); m.header_filter("support")
+      local out = run_chunks(m, { page })
+      local want = assert(idv.chat_settings_data("bob@example.com", assert(idv.new(OTHER)),
+        { app_id = "support-9", desk = "eu" }))
+      assert.truthy(out:find(want, 1, true), out)
+      assert.falsy(out:find("jane@example.com", 1, true))
+      fake_ngx(vars); m.header_filter()             -- "default" in the same nginx, unchanged
+      out = run_chunks(m, { page })
+      assert.truthy(out:find(data_for("jane@example.com"), 1, true), out)
+      assert.falsy(out:find("bob@example.com", 1, true))
+      fake_ngx(vars); m.header_filter("default")    -- the same, by its name
+      assert.equal(out, run_chunks(m, { page }))
+      -- each configuration serves its own pylon-chat.js
+      local printed
+      fake_ngx(); ngx.print = function(s) printed = s end
+      m.serve_script("support")
+      assert.equal(script, printed)
+    end)
+
+    it("a filter naming a configuration never made: page untouched, one log line per worker", function()
+      local before = #logs
+      for _ = 1, 3 do
+        local store = fake_ngx({ pylon_email = "jane@example.com" })
+        m.header_filter("nope")
+        assert.is_nil(ngx.ctx.pylon_idv)
+        assert.equal(10, store["content-length"])
+        ngx.arg[1], ngx.arg[2] = page, true
+        m.body_filter()
+        assert.equal(page, ngx.arg[1])
+      end
+      assert.equal(before + 1, #logs)
+      assert.equal(4, logs[#logs][1])
+      assert.truthy(logs[#logs][2]:find("was not made by configure() in init_by_lua (configured: "
+        .. "default, support); pages pass through untouched", 1, true), logs[#logs][2])
+      assert.falsy(logs[#logs][2]:find("nope", 1, true))   -- the argument is not echoed
+      fake_ngx(); assert.equal(404, m.serve_script("nope"))
+    end)
+
+    it("checks each configuration on its own: E009 for a bad name, E001 naming its variable", function()
+      for _, bad in ipairs({ "", "a b", ("x"):rep(65), "shop/1" }) do
+        local err = configure_named(bad, { app_id = "a", script_file = SCRIPT_FILE })
+        assert.truthy(err and err:find("pylon_idv.E009: a configuration name", 1, true), tostring(err))
+      end
+      local err = configure_named("sales", { app_id = "sales-1", secret_env = "PYLON_SALES_SECRET",
+        script_file = SCRIPT_FILE }, { PYLON_IDENTITY_SECRET = SECRET, PYLON_SALES_SECRET = false })
+      assert.truthy(err and err:find("pylon_idv.E001: configuration \"sales\": the environment "
+        .. "variable PYLON_SALES_SECRET", 1, true), tostring(err))
+      assert.are.same({ "default", "support" }, m.configured())   -- nothing half-made
+      assert.has_error(function() m.configure("x") end)
+    end)
+  end)
+
   it("serves pylon-chat.js", function()
     local printed
     fake_ngx(); ngx.print = function(s) printed = s end

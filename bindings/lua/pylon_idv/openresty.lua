@@ -15,6 +15,34 @@
 --       body_filter_by_lua_block   { require("pylon_idv.openresty").body_filter() }
 --   }
 --
+-- SEVERAL APPS OR IDENTITY SOURCES in one nginx: named configurations, made in init_by_lua and
+-- chosen per `location` (or per `server`: nginx hands a server's filter lines to each location
+-- that has none of its own) by the name given to the filter:
+--
+--   init_by_lua_block {
+--       local pylon = require "pylon_idv.openresty"
+--       pylon.configure("shop",    { app_id = "SHOP_APP_ID", email_var = "shop_email" })
+--       pylon.configure("support", { app_id = "SUPPORT_APP_ID", email_var = "support_email",
+--                                    secret_env = "PYLON_SUPPORT_SECRET" })
+--   }
+--   location /support/ {
+--       ...
+--       header_filter_by_lua_block { require("pylon_idv.openresty").header_filter("support") }
+--       body_filter_by_lua_block   { require("pylon_idv.openresty").body_filter() }
+--   }
+--
+-- configure(opts) and header_filter() with no name are the configuration "default". Every
+-- configuration is checked and its secret decoded in init_by_lua, before the workers fork. A
+-- filter naming a configuration that was never made passes pages through untouched, with one
+-- error-log line per worker; `pylon_idv.nginx_check` finds it before start-up (see there).
+--
+-- THE BACKEND NAMES THE USER in a response header (X-User-Email: the app knows who is signed
+-- in): `map $upstream_http_x_user_email $support_email { default $upstream_http_x_user_email; }`
+-- at http level, email_var = "support_email", and `proxy_hide_header X-User-Email;` in the
+-- location so the client never sees it. $upstream_http_* is the backend's RESPONSE: a request
+-- header of the same name sent by a client never becomes the identity (clear it on the way in
+-- too, `proxy_set_header X-User-Email "";`, so the backend cannot echo it back).
+--
 -- The identity is the nginx variable named by `email_var` (default "pylon_email"), which the
 -- operator sets from a trusted source: `auth_request_set` copies a header of the auth
 -- service's RESPONSE ($upstream_http_...), which a client cannot forge. Never set it from a
@@ -57,12 +85,17 @@
 -- source that allows the script's URL) is logged once per worker, with the directive named.
 --
 -- configure() runs in init_by_lua, before the workers fork: the secret is read and decoded
--- there once. Any mistake raises there, so nginx refuses to start (and `nginx -t` fails) with
--- "pylon_idv.E00x: ... Fix: ...", never with the secret:
+-- there once. Any mistake raises there, so nginx refuses to start (a reload keeps the old
+-- configuration running) with "pylon_idv.E00x: ... Fix: ...", never with the secret:
 --   E001 secret missing (the variable, and nginx's `env NAME;` line), E002 secret malformed,
 --   E003 a previous secret malformed (named by its place: "previous secret #2"),
 --   E004 app id missing, E005 app id malformed,
---   E006 an option of the wrong type, E008 pylon-chat.js not found.
+--   E006 an option of the wrong type, E008 pylon-chat.js not found,
+--   E009 a configuration name that is not 1-64 letters, digits, '_', '.' or '-'.
+-- `nginx -t` DOES NOT run init_by_lua (measured with Debian 12's nginx 1.22.1 +
+-- libnginx-mod-http-lua 0.10.23 and Debian unstable's 1.30.6 + 0.10.29: a configure() that
+-- raises still gives "test is successful", exit 0; OpenResty ships the same lua-nginx-module). Check a configuration before a reload
+-- with pylon_idv.nginx_check, which runs its init_by_lua as nginx would (see that file).
 -- A page that cannot be built at run time (an email that is not UTF-8) is passed through
 -- untouched, with one error-log line.
 
@@ -70,7 +103,7 @@ local idv = require "pylon_idv"
 
 local M = { _VERSION = idv._VERSION }
 
-local cfg               -- set once by configure(), read-only afterwards
+local configs = {}      -- name -> configuration, made by configure() in init_by_lua only
 local HOLD_MAX = 1048576    -- bytes held after a `</body` before the snippet goes in there
 local html_scanner, html_scan = idv.html_scanner, idv.html_scan
 local concat = table.concat
@@ -139,8 +172,16 @@ function M.split_previous(text)
     return list
 end
 
---- configure(opts): check everything, once, in init_by_lua. Raises "pylon_idv.E00x: ..." on
--- any problem (every problem found, one per line). Options:
+-- A configuration's name: 1-64 letters, digits, '_', '.' or '-' (safe to print in logs).
+local function valid_name(name)
+    return type(name) == "string" and #name <= 64 and name:find("^[%w_.-]+$") ~= nil
+end
+
+--- configure([name,] opts): check everything, once, in init_by_lua, and keep the result as
+-- the configuration NAME (default "default"): header_filter(NAME) and serve_script(NAME) in a
+-- `location` or `server` use it. Several configurations (apps, secrets, identity variables)
+-- live side by side in one nginx; configuring a name again replaces it. Raises
+-- "pylon_idv.E00x: ..." on any problem (every problem found, one per line). Options:
 --   app_id        your Pylon app id (required)
 --   secret_env    environment variable holding the secret (default PYLON_IDENTITY_SECRET;
 --                 nginx clears the environment: declare it with `env PYLON_IDENTITY_SECRET;`)
@@ -153,7 +194,8 @@ end
 --   fields        fixed extra settings, { setting = value }
 --   script_url    where pylon-chat.js is served (default "/_pylon_idv/pylon-chat.js")
 --   script_file   the pylon-chat.js to serve (default: found as described above)
-function M.configure(opts)
+function M.configure(name, opts)
+    if opts == nil and type(name) == "table" then name, opts = "default", name end
     if type(opts) ~= "table" then
         error("pylon_idv.openresty.configure: a table of options is required", 2)
     end
@@ -165,6 +207,10 @@ function M.configure(opts)
     local problems = {}
     local function add(...) problems[#problems + 1] = problem(...) end
     local function name_ok(v) return type(v) == "string" and v:find("^[%a_][%w_]*$") ~= nil end
+    if not valid_name(name) then
+        add("E009", "a configuration name must be 1 to 64 letters, digits, '_', '.' or '-'.",
+            "configure(\"shop\", { ... }) and header_filter(\"shop\") in the location.")
+    end
 
     local secret_env = opts.secret_env or "PYLON_IDENTITY_SECRET"
     local previous_env = opts.previous_env or "PYLON_IDENTITY_SECRET_PREVIOUS"
@@ -263,19 +309,51 @@ function M.configure(opts)
     end
 
     if #problems > 0 then
+        if name ~= "default" and valid_name(name) then
+            for i, p in ipairs(problems) do        -- which of several configurations
+                problems[i] = p:gsub("^(pylon_idv%.E%d+: )", "%1configuration \"" .. name .. "\": ")
+            end
+        end
         error(table.concat(problems, "\n"), 0)
     end
     local settings = { app_id = app_id }
     for k, v in pairs(fields) do settings[k] = v end
-    cfg = {
-        app_id = app_id, signer = signer, email_var = email_var, field_vars = field_vars,
-        settings = settings, script = script, script_url = script_url,
+    configs[name] = {
+        name = name, app_id = app_id, signer = signer, email_var = email_var,
+        field_vars = field_vars, settings = settings, script = script, script_url = script_url,
         tag = idv.script_tag(script_url),               -- the tag with no nonce, made once
     }
     return signer:fingerprint()
 end
 
-local function logged(key, level, ...)
+--- configured() -> list: the names configure() has made, sorted (for checks and logs).
+function M.configured()
+    local names = {}
+    for n in pairs(configs) do names[#names + 1] = n end
+    table.sort(names)
+    return names
+end
+
+-- The configuration a filter or serve_script() names (nil: "default"), or nil and one
+-- error-log line per worker and name: a location naming a configuration that init_by_lua never
+-- made passes its pages through untouched. (Checked before start-up by pylon_idv.nginx_check.)
+local missing_logged = {}
+local function lookup(name)
+    local cfg = configs[name or "default"]
+    if cfg then return cfg end
+    local key = type(name) == "string" and name or "default"
+    if not missing_logged[key] then
+        missing_logged[key] = true
+        local names = M.configured()
+        ngx.log(ngx.ERR, "pylon_idv.openresty: ", name == nil and "configure() was not called "
+            .. "in init_by_lua" or "the configuration a filter names was not made by configure() "
+            .. "in init_by_lua", " (configured: ", #names > 0 and concat(names, ", ") or "none",
+            "); pages pass through untouched")
+    end
+    return nil
+end
+
+local function logged(cfg, key, level, ...)
     cfg[key] = cfg[key] or 0
     if cfg[key] == 0 then ngx.log(level, ...) end
     cfg[key] = cfg[key] + 1
@@ -283,7 +361,7 @@ end
 
 -- The `<script src>` that loads pylon-chat.js, with the backend's nonce when there is one:
 -- written by the core (idv.script_tag), which checks the nonce as it checks every nonce.
-local function script_tag(nonce)
+local function script_tag(cfg, nonce)
     if nonce then return idv.script_tag(cfg.script_url, { nonce = nonce }) end
     return cfg.tag
 end
@@ -342,13 +420,11 @@ local function judge_policy(policy, url_host, scheme)
     return directive, nonces, url_ok, per_request
 end
 
-local csp_memo_key, csp_memo_nonce, csp_memo_blocked
-
 -- The nonce the inserted script should carry (or nil), and the directive of the first policy
--- that blocks it whatever is done (or nil).
-local function csp_verdict(header)
+-- that blocks it whatever is done (or nil). Remembered per configuration (its script_url).
+local function csp_verdict(cfg, header)
     if type(header) == "table" then header = concat(header, ",") end
-    if header == csp_memo_key then return csp_memo_nonce, csp_memo_blocked end
+    if header == cfg.csp_key then return cfg.csp_nonce, cfg.csp_blocked end
     -- where pylon-chat.js comes from: this origin (true), or another host
     local url = cfg.script_url
     local url_host = true
@@ -373,7 +449,7 @@ local function csp_verdict(header)
         if not ok then blocked = v[1]; break end
     end
     if memo then              -- the same answer for every request with this header
-        csp_memo_key, csp_memo_nonce, csp_memo_blocked = header, nonce, blocked
+        cfg.csp_key, cfg.csp_nonce, cfg.csp_blocked = header, nonce, blocked
     end
     return nonce, blocked
 end
@@ -390,14 +466,12 @@ local function will_rewrite()
     return true
 end
 
---- header_filter(): in header_filter_by_lua. Decides whether the page is changed, builds what
--- goes into it, and sets the headers of a personalised response. Never raises.
-function M.header_filter()
-    if not cfg then
-        ngx.log(ngx.ERR, "pylon_idv.openresty: configure() was not called in init_by_lua; "
-            .. "pages pass through untouched")
-        return
-    end
+--- header_filter([name]): in header_filter_by_lua, with the configuration NAME (default
+-- "default"). Decides whether the page is changed, builds what goes into it, and sets the
+-- headers of a personalised response. Never raises.
+function M.header_filter(name)
+    local cfg = lookup(name)
+    if not cfg then return end
     if not will_rewrite() then return end
     local email = ngx.var[cfg.email_var]
     if email == "" then email = nil end
@@ -412,7 +486,7 @@ function M.header_filter()
     end
     local ok, data, err = pcall(idv.chat_settings_data, email, cfg.signer, settings)
     if not ok or not data then
-        logged("build_errors", ngx.ERR, "pylon_idv.openresty: page passed through untouched: ",
+        logged(cfg, "build_errors", ngx.ERR, "pylon_idv.openresty: page passed through untouched: ",
             tostring(ok and err or data))
         return
     end
@@ -420,9 +494,9 @@ function M.header_filter()
     local nonce, blocked
     local csp = h["Content-Security-Policy"]
     if csp then
-        nonce, blocked = csp_verdict(csp)
+        nonce, blocked = csp_verdict(cfg, csp)
         if blocked then
-            logged("csp_" .. blocked, ngx.WARN, "pylon_idv.openresty: the backend's "
+            logged(cfg, "csp_" .. blocked, ngx.WARN, "pylon_idv.openresty: the backend's "
                 .. "Content-Security-Policy blocks the inserted <script src=\"", cfg.script_url,
                 "\"> in its ", blocked, " directive (no 'self', nonce or source allowing it): ",
                 "the chat will not start on such pages (logged once per worker)")
@@ -434,7 +508,7 @@ function M.header_filter()
     end
     h.cache_control = "private, no-store"
     if ngx.req.get_method() ~= "HEAD" then
-        ngx.ctx.pylon_idv = { insert = data .. script_tag(nonce), sc = html_scanner() }
+        ngx.ctx.pylon_idv = { insert = data .. script_tag(cfg, nonce), sc = html_scanner() }
     end
 end
 
@@ -486,8 +560,10 @@ function M.body_filter()
     if out then ngx.arg[1] = out end
 end
 
---- serve_script(): in content_by_lua, serves pylon-chat.js from the same origin.
-function M.serve_script()
+--- serve_script([name]): in content_by_lua, serves the pylon-chat.js of the configuration
+-- NAME (default "default") from the same origin.
+function M.serve_script(name)
+    local cfg = lookup(name)
     if not cfg then return ngx.exit(ngx.HTTP_NOT_FOUND) end
     local method = ngx.req.get_method()
     if method ~= "GET" and method ~= "HEAD" then return ngx.exit(ngx.HTTP_NOT_ALLOWED) end
