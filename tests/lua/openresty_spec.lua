@@ -587,8 +587,8 @@ describe("pylon_idv.openresty", function()
       local err = configure_with(half .. " " .. half)
       assert.truthy(err, "two halves with a space must not load")
       assert.truthy(err:find("pylon_idv.E003: previous secret #1 in the environment variable "
-        .. "PYLON_IDENTITY_SECRET_PREVIOUS is not a valid identity secret (invalid secret: "
-        .. "invalid hex digit at position 32).", 1, true), err)
+        .. "PYLON_IDENTITY_SECRET_PREVIOUS has whitespace inside: previous secrets are "
+        .. "separated by commas", 1, true), err)
       assert.falsy(err:find(half:sub(1, 12), 1, true))
       err = configure_with(OLD .. ", " .. half .. "\t" .. half)
       assert.truthy(err and err:find("previous secret #2 in", 1, true), err)
@@ -660,6 +660,19 @@ describe("pylon_idv.openresty", function()
         .. "default, support); pages pass through untouched", 1, true), logs[#logs][2])
       assert.falsy(logs[#logs][2]:find("nope", 1, true))   -- the argument is not echoed
       fake_ngx(); assert.equal(404, m.serve_script("nope"))
+    end)
+
+    it("takes every problem's id, text and fix from the core's one table", function()
+      local t = idv._problems()
+      assert.are_not.equal(t, idv._problems())               -- a new table each call
+      assert.equal("E009", t.config_name.id)
+      local err = configure_named("a b", { app_id = "a", script_file = SCRIPT_FILE })
+      assert.equal(("pylon_idv.%s: %s Fix: %s"):format(t.config_name.id, t.config_name.text,
+        t.config_name.fix), err)
+      err = configure_named("shop", { app_id = "bad id/", script_file = SCRIPT_FILE })
+      local want = t.app_id_malformed.text:gsub("{setting}", "app_id")
+      assert.truthy(err and err:find("pylon_idv.E005: configuration \"shop\": " .. want, 1, true),
+        tostring(err))
     end)
 
     it("checks each configuration on its own: E009 for a bad name, E001 naming its variable", function()

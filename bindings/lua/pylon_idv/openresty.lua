@@ -112,18 +112,21 @@ local concat = table.concat
 local DROPPED = { "Content-Length", "ETag", "Last-Modified", "CDN-Cache-Control",
                   "Surrogate-Control", "Cloudflare-CDN-Cache-Control" }
 
-local function problem(id, message, fix)
-    return ("pylon_idv.%s: %s Fix: %s"):format(id, message, fix)
-end
+-- The configuration problems: ids, texts and fixes from the core's one table (Python's
+-- integrations read it too), {placeholders} filled with nginx's words.
+local PROBLEMS = idv._problems()
 
-local GENERATE = "make one with: pylon-idv generate-secret"
-
--- parts: the third value of idv.new's nil, err, parts: the core's reason, as data (the rule
--- and a position, never the secret), so no message is taken apart here.
-local function secret_problem(id, where, parts, extra)
-    return problem(id, where .. " is not a valid identity secret (" .. parts.reason .. ").",
-        "it must be the hex digits of the identity secret from Pylon's settings (normally 64, "
-        .. "no quotes, no spaces inside" .. (extra or "") .. "); " .. GENERATE .. ".")
+local function problem(key, vars)
+    local p = PROBLEMS[key]
+    vars = vars or {}
+    if vars.generate == nil then vars.generate = "pylon-idv generate-secret" end
+    local function fill(text)
+        return (text:gsub("{([%w_]+)}", function(k)
+            local v = vars[k]
+            if v ~= nil then return tostring(v) end
+        end))
+    end
+    return ("pylon_idv.%s: %s Fix: %s"):format(p.id, fill(p.text), fill(p.fix))
 end
 
 local function read_file(path)
@@ -205,50 +208,46 @@ function M.configure(name, opts)
             .. "from the same release.", 0)
     end
     local problems = {}
-    local function add(...) problems[#problems + 1] = problem(...) end
+    local function add(key, vars) problems[#problems + 1] = problem(key, vars) end
     local function name_ok(v) return type(v) == "string" and v:find("^[%a_][%w_]*$") ~= nil end
     if not valid_name(name) then
-        add("E009", "a configuration name must be 1 to 64 letters, digits, '_', '.' or '-'.",
-            "configure(\"shop\", { ... }) and header_filter(\"shop\") in the location.")
+        add("config_name")
     end
 
     local secret_env = opts.secret_env or "PYLON_IDENTITY_SECRET"
     local previous_env = opts.previous_env or "PYLON_IDENTITY_SECRET_PREVIOUS"
     local email_var = opts.email_var or "pylon_email"
-    for k, v in pairs({ secret_env = secret_env, previous_env = previous_env, email_var = email_var }) do
-        if not name_ok(v) then
-            add("E006", "option " .. k .. " must be a variable name (letters, digits, '_').",
-                "pass a name such as \"PYLON_IDENTITY_SECRET\", never the secret itself.")
+    for _, k in ipairs({ "secret_env", "previous_env" }) do
+        if not name_ok(k == "secret_env" and secret_env or previous_env) then
+            add("env_name", { setting = "option " .. k, example = "PYLON_IDENTITY_SECRET" })
         end
+    end
+    if not name_ok(email_var) then
+        add("var_name", { setting = "option email_var", example = "pylon_email" })
     end
     local field_vars, fields = opts.field_vars or {}, opts.fields or {}
     if type(field_vars) ~= "table" or type(fields) ~= "table" then
-        add("E006", "options field_vars and fields must be tables.",
-            "field_vars = { name = \"pylon_name\" }, fields = { setting = value }.")
+        add("tables", { setting = "each of the options field_vars and fields",
+                        example = "field_vars = { name = \"pylon_name\" }, fields = { setting = value }." })
         field_vars, fields = {}, {}
     end
     for k, v in pairs(field_vars) do
         if type(k) ~= "string" or not name_ok(v) then
-            add("E006", "field_vars maps setting names to nginx variable names.",
-                "field_vars = { name = \"pylon_name\" } (and `auth_request_set $pylon_name ...`).")
+            add("var_name", { setting = "each value of option field_vars", example = "pylon_name" })
             break
         end
     end
     local script_url = opts.script_url or "/_pylon_idv/pylon-chat.js"
     if type(script_url) ~= "string" or not pcall(idv.script_tag, script_url) then
-        add("E006", "option script_url must be a non-empty URL with no space or control "
-            .. "character.",
-            "leave it out, or give the URL where serve_script() (or your CDN) serves pylon-chat.js.")
+        add("script_url", { setting = "option script_url" })
         script_url = ""
     end
 
     local app_id = opts.app_id
     if app_id == nil or app_id == "" then
-        add("E004", "app_id is not set: the widget needs your Pylon app id.",
-            "configure { app_id = \"...\" } with the app id from Pylon's chat widget settings.")
+        add("app_id_missing", { setting = "app_id" })
     elseif type(app_id) ~= "string" or not pcall(idv.widget_script, app_id) then  -- the core's rule
-        add("E005", "app_id must be a string of letters, digits, '_' and '-'.",
-            "give the app id exactly as Pylon shows it.")
+        add("app_id_malformed", { setting = "app_id" })
     end
 
     local signer
@@ -256,26 +255,29 @@ function M.configure(name, opts)
         local secret = os.getenv(secret_env)
         local ok_current = false
         if secret == nil or not secret:find("%S") then
-            add("E001", "the environment variable " .. secret_env .. " is not set or is empty"
-                .. " (nginx passes only the variables named by `env` lines).",
-                "add `env " .. secret_env .. ";` at the top of nginx.conf and set " .. secret_env
-                .. " to the identity secret from Pylon's settings (" .. GENERATE .. ").")
+            add("secret_missing", { env = secret_env,
+                env_note = " (nginx passes only the variables named by `env` lines)",
+                env_fix = ", and add `env " .. secret_env .. ";` at the top of nginx.conf" })
         else
             local s, _, parts = idv.new(secret)
             if s then ok_current = true else
-                problems[#problems + 1] = secret_problem("E002", "the environment variable " .. secret_env, parts)
+                -- parts.reason: the core's words (the rule and a position), never the secret
+                add("secret_malformed", { where = "the environment variable " .. secret_env,
+                                          reason = parts.reason })
             end
         end
         local previous = M.split_previous(os.getenv(previous_env))
         local ok_previous = true
+        local where = "the environment variable " .. previous_env
         for i, p in ipairs(previous) do
-            local s, _, parts = idv.new(p)
-            if not s then
-                ok_previous = false
-                problems[#problems + 1] = secret_problem("E003", "previous secret #" .. i
-                    .. " in the environment variable " .. previous_env, parts,
-                    "; several previous secrets are separated by commas")
+            local s, _, parts
+            if p:match("^[ \t\r\n]*(.-)[ \t\r\n]*$"):find("%s") then   -- the one rule
+                add("previous_space", { k = i, where = where })
+            else
+                s, _, parts = idv.new(p)
+                if not s then add("previous_malformed", { k = i, where = where, reason = parts.reason }) end
             end
+            if not s then ok_previous = false end
         end
         if ok_current and ok_previous then
             signer = assert(idv.new(secret, previous))
@@ -284,15 +286,13 @@ function M.configure(name, opts)
     end
 
     if opts.private ~= nil then
-        add("E006", "option private is gone: every page the filters change is sent "
-            .. "`Cache-Control: private, no-store`, visitor pages too.",
-            "remove `private = ...` from configure { }.")
+        add("removed", { setting = "option private", detail = "every page the filters change is "
+            .. "sent `Cache-Control: private, no-store`, visitor pages too." })
     end
 
     local script, where = find_script(opts.script_file)
     if not script then
-        add("E008", "pylon-chat.js was not found (looked at: " .. where .. ").",
-            "pass script_file = \"/path/to/pylon-chat.js\" (the file ships with pylon_idv).")
+        add("script_missing", { paths = where, setting = "option script_file" })
     end
 
     if signer and #problems == 0 then
@@ -302,9 +302,7 @@ function M.configure(name, opts)
         for k in pairs(field_vars) do trial[k] = "x" end
         local ok, data, err = pcall(idv.chat_settings_data, "x@example.com", signer, trial)
         if not ok or not data then
-            add("E006", "the fields cannot be rendered: " .. tostring(ok and err or data) .. ".",
-                "use setting names other than email and email_hash, and string, boolean or "
-                .. "number values.")
+            add("fields", { detail = tostring(ok and err or data) })
         end
     end
 
