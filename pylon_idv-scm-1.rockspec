@@ -53,7 +53,7 @@ build = {
    },
    install = {
       -- share/lua/5.x/pylon_idv/static/pylon-chat.js, beside the pure-Lua modules
-      lua = { ["pylon_idv.static.pylon-chat"] = "bindings/python/pylon_idv/static/pylon-chat.js" },
+      lua = { ["pylon_idv.static.pylon-chat"] = "web/pylon-chat.js" },
    },
 }
 test = {

@@ -34,6 +34,7 @@ from glob import glob
 
 from setuptools import Extension, find_packages, setup
 from setuptools.command.build_ext import build_ext
+from setuptools.command.build_py import build_py
 from setuptools.command.sdist import sdist
 
 
@@ -175,6 +176,17 @@ def static_libcrypto(ssl):
     return ssl
 
 
+class BuildPy(build_py):
+    """build_py that ships web/pylon-chat.js (its one place in the tree) as
+    pylon_idv/static/pylon-chat.js, where static_path() looks."""
+
+    def run(self):
+        super().run()
+        static = os.path.join(self.build_lib, "pylon_idv", "static")
+        self.mkpath(static)
+        self.copy_file(os.path.join("web", "pylon-chat.js"), static)
+
+
 class SDist(sdist):
     """sdist without the egg-info's SOURCES.txt, which setuptools adds by its path (under
     build/python here): the sdist holds sources and PKG-INFO, no build output."""
@@ -233,7 +245,7 @@ setup(
     package_data={"": ["py.typed", "*.pyi", "static/*", "templates/*/*", "templates/*"]},
     exclude_package_data={"": ["*.so", "*.o", "*.pyc"]},
     ext_modules=[extension],
-    cmdclass={"build_ext": BuildExt, "sdist": SDist},
+    cmdclass={"build_ext": BuildExt, "build_py": BuildPy, "sdist": SDist},
     options={
         "bdist_wheel": {"py_limited_api": ABI_TAG},
         # Every build output under build/python (gitignored), none at the top level.

@@ -80,12 +80,8 @@ for f in pylon_idv/__init__.py pylon_idv/__init__.pyi pylon_idv/__main__.py pylo
          pylon_idv/_pylon_idv.abi3.so; do
     [ -f "$x/$f" ] || die "the wheel lacks $f"
 done
-# Every file under the package's static/ (pylon-chat.js) ships.
-if [ -d bindings/python/pylon_idv/static ]; then
-    for f in bindings/python/pylon_idv/static/*; do
-        [ -f "$x/pylon_idv/static/$(basename "$f")" ] || die "the wheel lacks pylon_idv/static/$(basename "$f")"
-    done
-fi
+# pylon-chat.js (web/pylon-chat.js in the tree) ships as pylon_idv/static/pylon-chat.js.
+cmp -s web/pylon-chat.js "$x/pylon_idv/static/pylon-chat.js" || die "the wheel lacks pylon_idv/static/pylon-chat.js"
 if find "$x" -name '*.libs' -o -name 'libcrypto*' | grep -q .; then
     die "the wheel carries a shared library besides the extension"
 fi
@@ -123,33 +119,13 @@ assert pylon_idv.sign("a@b.c", s) == hmac.new(bytes.fromhex(s), b"a@b.c", hashli
     echo "   with libcrypto.so.3 loaded RTLD_GLOBAL first: $(grep -c "binding file .*_pylon_idv.abi3.so" "$log") bindings of the extension, none to a shared OpenSSL"
 fi
 
-# ---- until pylon-chat.js lands (issue 11): a fixture proves that static/* ships. A copy of
-# the committed tree gets a placeholder static/pylon-chat.js (never in the real package);
-# its sdist and the wheel built from that sdist must both hold it.
-if [ ! -d bindings/python/pylon_idv/static ]; then
-    say "fixture: a static/pylon-chat.js placeholder reaches the sdist and the wheel"
-    fx=$RAW/fixture
-    rm -rf "$fx"; mkdir -p "$fx/src"
-    git archive HEAD | tar -x -C "$fx/src"
-    mkdir -p "$fx/src/bindings/python/pylon_idv/static"
-    echo "/* placeholder (test fixture) */" >"$fx/src/bindings/python/pylon_idv/static/pylon-chat.js"
-    (cd "$fx/src" && "$OLDPWD/$TOOLS/bin/python" -m build -o "$OLDPWD/$fx/out" . >"$OLDPWD/$fx/build.log" 2>&1) \
-        || { cat "$fx/build.log" >&2; die "fixture build failed"; }
-    grep -q '/bindings/python/pylon_idv/static/pylon-chat.js$' <<<"$(tar tzf "$fx"/out/*.tar.gz)" \
-        || die "static/pylon-chat.js is not in the sdist"
-    grep -q 'pylon_idv/static/pylon-chat.js' <<<"$("$TOOLS/bin/python" -m zipfile -l "$fx"/out/*.whl)" \
-        || die "static/pylon-chat.js is not in the wheel"
-    echo "   static/pylon-chat.js: in the sdist and in the wheel"
-    rm -rf "$fx"
-fi
-
 # ---- what is inside the sdist: sources, no build output
 say "the sdist's contents"
 listing=$(tar tzf "$sdist")
 top=pylon_idv-$version
 for f in PKG-INFO setup.py pyproject.toml MANIFEST.in LICENSE README.md core/include/pylon_idv.h \
          bindings/python/_pylon_idv.c bindings/python/exports.map \
-         bindings/python/README-python.md bindings/python/pylon_idv/__init__.py \
+         bindings/python/README-python.md bindings/python/pylon_idv/__init__.py web/pylon-chat.js \
          tests/python/test_api.py tests/python/requirements.txt tests/vectors/hmac_sha256.tsv; do
     grep -qx "$top/$f" <<<"$listing" || die "the sdist lacks $f"
 done

@@ -116,7 +116,7 @@ for v in $versions; do
   so=$tree/lib/lua/$abi/pylon_idv.so
   [ -f "$so" ] || { echo "test-lua: $so not built" >&2; failed+=("$v:install"); continue; }
   js=$tree/share/lua/$abi/pylon_idv/static/pylon-chat.js
-  cmp -s "$js" bindings/python/pylon_idv/static/pylon-chat.js || { echo "test-lua: $js not installed" >&2; failed+=("$v:pylon-chat.js"); }
+  cmp -s "$js" web/pylon-chat.js || { echo "test-lua: $js not installed" >&2; failed+=("$v:pylon-chat.js"); }
   grep -q -- "-I[^ ]*luajit" "$log" || [ "$v" != luajit ] || { echo "test-lua: LuaJIT build did not use LuaJIT headers" >&2; failed+=("$v:build"); }
   # require "pylon_idv" from the tree signs (the shared vector: crossref.tsv row 'ascii')
   got=$(S=$SECRET LUA_CPATH="$tree/lib/lua/$abi/?.so" "$interp" -e '

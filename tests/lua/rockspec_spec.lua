@@ -92,7 +92,7 @@ describe("pylon-chat.js in the rock", function()
                             H.root .. "/rockspecs/pylon_idv-" .. VERSION .. "-1.rockspec" }) do
       local spec = H.load_rockspec(path)
       local src = spec.build.install.lua["pylon_idv.static.pylon-chat"]
-      assert.are.equal("bindings/python/pylon_idv/static/pylon-chat.js", src, path)
+      assert.are.equal("web/pylon-chat.js", src, path)
       assert.is_not_nil(io.open(H.root .. "/" .. src), path)
     end
   end)
