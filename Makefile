@@ -10,7 +10,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
-        test-cross clean dist dist-lua rockspecs openresty-example
+        test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python \
+        rockspecs openresty-example
 
 all: build
 
@@ -77,18 +78,21 @@ test-consumer:
 test-python: build
 	PYLON_IDV_REQUIRE_C_CLI=1 scripts/test-python.sh
 
-# Python distribution: dist/ gets the sdist and the manylinux cp310-abi3 wheel (auditwheel,
-# libcrypto linked in); test-dist installs them in fresh Debian roots, the wheel with no
-# compiler and no libcrypto (.ci/run runs it after `make test`).
-# The aarch64 wheel is cross-built (gcc-aarch64-linux-gnu, a Debian arm64 sysroot) and
-# installed and run by Debian's arm64 python3 under qemu-aarch64.
-.PHONY: dist dist-python dist-aarch64 test-dist test-dist-python
-dist: dist-python dist-aarch64
+# Release files: dist/ holds what a Python release tool uploads (`twine check dist/*`): the sdist
+# and the manylinux cp310-abi3 wheels, x86-64 and aarch64 (scikit-build-core through
+# `python -m build`, auditwheel, abi3audit --strict; libcrypto linked in); the Lua source rock
+# goes beside it, in dist-lua/ (a folder inside dist/ would fail `twine check dist/*`).
+# test-dist installs the Python files in fresh Debian roots, the wheel with no compiler and no
+# libcrypto (.ci/run runs it after `make test`).
+# The aarch64 wheel is cross-built (gcc-aarch64-linux-gnu, a Debian arm64 sysroot,
+# cmake/cross-linux.cmake) and installed and run by Debian's arm64 python3 under qemu-aarch64.
+dist: dist-python dist-aarch64 dist-lua
 dist-python:
 	scripts/dist-python.sh
 dist-aarch64: dist-python
 	scripts/dist-python-aarch64.sh
-test-dist: test-dist-python dist-aarch64
+test-dist: test-dist-python dist-aarch64 dist-lua
+	build/venv-dist/bin/twine check --strict dist/*
 test-dist-python: dist-python
 	scripts/test-dist-python.sh
 
@@ -136,26 +140,22 @@ openresty-example: build
 	@mkdir -p build/openresty/temp build/openresty/share/pylon_idv/static
 	@# the pure-Lua modules and pylon-chat.js where the rock would put them (lua_package_path)
 	@if [ -d bindings/lua/pylon_idv ]; then cp -R bindings/lua/pylon_idv/. build/openresty/share/pylon_idv/; fi
-	@js=$$(git ls-files -- '*pylon-chat.js' 2>/dev/null | head -n 1); \
-	    if [ -n "$$js" ]; then cp "$$js" build/openresty/share/pylon_idv/static/; fi
+	cp web/pylon-chat.js build/openresty/share/pylon_idv/static/
 	@echo 'now: PYLON_IDENTITY_SECRET=$$(build/c/pylon-idv generate-secret) nginx -p "$$PWD" -c examples/openresty/nginx.conf'
 
-# Release files in dist/: the Lua source rock (dist-lua); the Python sdist and wheel join `dist`.
-dist: dist-lua
-
-# dist/pylon_idv-<version>-1.src.rock, offline, from the tracked files of this checkout
-# (`luarocks install dist/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
+# dist-lua/pylon_idv-<version>-1.src.rock, offline, from the tracked files of this checkout
+# (`luarocks install dist-lua/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
 dist-lua:
-	@scripts/dist-lua.sh dist
+	@scripts/dist-lua.sh dist-lua
 
 # The rockspecs, written from the tree (sources, pure-Lua modules, pylon-chat.js, version).
 rockspecs:
 	@scripts/gen-rockspecs.sh
 
 # Everything any build leaves: build/ and dist/, and what `luarocks make` (pylon_idv.so,
-# core/src/*.o) and setup.py (egg-info, __pycache__) drop into the checkout.
+# core/src/*.o) and Python (__pycache__) drop into the checkout.
 clean:
-	rm -rf $(BUILD) build dist *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
+	rm -rf $(BUILD) build dist dist-lua *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
 	    luarocks-tree lua_modules tests/fuzz/corpus-run crash-* leak-* timeout-*
 	find . -path ./.git -prune -o -path './.venv*' -prune -o \
 	    \( -name '*.o' -o -name '*.so' -o -name '__pycache__' \) -print | xargs rm -rf

@@ -4,10 +4,10 @@
 #
 # 1. A Debian 12 arm64 sysroot (mmdebstrap --variant=extract: libc6-dev, libssl-dev,
 #    python3-dev, python3, python3-pip) in build/arm64-sysroot, made once.
-# 2. The wheel from the sdist with python -m build (isolated, pinned setuptools), the
-#    compiler being gcc-aarch64-linux-gnu with --sysroot, Python's headers and libcrypto.a
-#    (PYLON_IDV_OPENSSL_STATIC=1) from the sysroot, the platform linux-aarch64
-#    (_PYTHON_HOST_PLATFORM).
+# 2. The wheel from the sdist with python -m build (isolated, pinned scikit-build-core),
+#    CMake cross-compiling through cmake/cross-linux.cmake (gcc-aarch64-linux-gnu, the
+#    sysroot's Python headers and libcrypto.a: PYLON_IDV_OPENSSL_STATIC=ON), the platform
+#    linux_aarch64 (wheel.tags).
 # 3. auditwheel repair --strip (policy and tag from the aarch64 ELF), the same checks as
 #    the x86-64 wheel: exports, NEEDED, stripped.
 # 4. Debian's arm64 python3 from the sysroot, under qemu-aarch64 -cpu max -L SYSROOT: pip
@@ -28,7 +28,7 @@ die() { echo "dist-python-aarch64.sh: $*" >&2; exit 1; }
 for t in "${CROSS}gcc:gcc-aarch64-linux-gnu" qemu-aarch64:qemu-user mmdebstrap:mmdebstrap; do
     command -v "${t%%:*}" >/dev/null 2>&1 || exec scripts/why-missing.sh dist-python-aarch64 "${t%%:*}" "${t#*:}"
 done
-version=$(scripts/version.sh)
+version=$(cmake -P cmake/pylon_idv_version.cmake)
 sdist=$DIST/pylon_idv-$version.tar.gz
 [ -f "$sdist" ] && [ -x "$TOOLS/bin/auditwheel" ] || die "run scripts/dist-python.sh first (make dist-python)"
 
@@ -47,14 +47,17 @@ fi
 say "cross-build the cp310-abi3 wheel for aarch64 from $(basename "$sdist")"
 rm -rf "$RAW"; mkdir -p "$RAW"
 rm -f "$DIST"/pylon_idv-*_aarch64.whl
-# The cross compiler's pkg-config view: the sysroot's libcrypto.pc, paths prefixed by it.
-export PKG_CONFIG_LIBDIR=$SR/usr/lib/aarch64-linux-gnu/pkgconfig:$SR/usr/share/pkgconfig
-export PKG_CONFIG_SYSROOT_DIR=$SR
-CC="${CROSS}gcc --sysroot=$SR" \
-LDSHARED="${CROSS}gcc --sysroot=$SR -shared" \
-CFLAGS="-I$SR/usr/include/python3.11 -I$SR/usr/include/aarch64-linux-gnu/python3.11" \
-_PYTHON_HOST_PLATFORM=linux-aarch64 PYLON_IDV_OPENSSL_STATIC=1 \
-    "$TOOLS/bin/python" -m build --wheel -o "$RAW" "$sdist" >"$RAW/build.log" 2>&1 \
+# CMake cross-compiles through cmake/cross-linux.cmake (the sysroot's libcrypto.a and Python
+# headers); the wheel's tag is given (not _PYTHON_HOST_PLATFORM, which would make pip fetch an
+# aarch64 CMake into the build environment).
+PYLON_IDV_CROSS=${CROSS%-} PYLON_IDV_SYSROOT=$SR \
+    "$TOOLS/bin/python" -m build --wheel -o "$RAW" \
+    -C wheel.tags=cp310-abi3-linux_aarch64 \
+    -C cmake.toolchain-file="$PWD/cmake/cross-linux.cmake" \
+    -C cmake.define.PYLON_IDV_OPENSSL_STATIC=ON \
+    -C cmake.define.Python_INCLUDE_DIR="$SR/usr/include/python3.11" \
+    -C build-dir="$PWD/$RAW/cmake" \
+    "$sdist" >"$RAW/build.log" 2>&1 \
     || { cat "$RAW/build.log" >&2; die "cross build failed"; }
 raw_wheel=$RAW/pylon_idv-$version-cp310-abi3-linux_aarch64.whl
 [ -f "$raw_wheel" ] || { ls -l "$RAW" >&2; die "expected $raw_wheel"; }
@@ -85,6 +88,8 @@ case $needed in *libcrypto*|*libssl*) die "the extension still needs a shared Op
 [ "$exports" = "PyInit__pylon_idv " ] || die "the extension exports more than PyInit__pylon_idv"
 if readelf -S "$so" | grep -q -E '\.symtab|\.debug_'; then die "the extension is not stripped"; fi
 [ -f "$x/pylon_idv/__init__.pyi" ] && [ -f "$x/pylon_idv/py.typed" ] || die "stubs missing"
+"$TOOLS/bin/abi3audit" --strict --report "$wheel" >"$RAW/abi3audit.json" \
+    || { cat "$RAW/abi3audit.json" >&2; die "abi3audit found symbols outside the stable ABI"; }
 "$TOOLS/bin/twine" check --strict "$wheel"
 
 # ---- 4. under qemu: Debian's arm64 python3 installs and runs it

@@ -7,12 +7,12 @@
 #   scripts/dist-python.sh
 #
 # Tools from PyPI at pinned versions (scripts/requirements-dist.txt) in build/venv-dist; the
-# build backend (setuptools, pinned in pyproject.toml) is fetched by `python -m build` into
+# build backend (scikit-build-core, pinned in pyproject.toml) is fetched by `python -m build` into
 # its isolated environment. `python -m build` makes the sdist, then the wheel FROM that sdist,
 # so a file missing from the sdist fails here.
 #
 # libcrypto is vendored by linking Debian's libcrypto.a into the extension
-# (PYLON_IDV_OPENSSL_STATIC=1, see setup.py) with -Wl,--exclude-libs,ALL and the version
+# (-C cmake.define.PYLON_IDV_OPENSSL_STATIC=ON, see bindings/python/CMakeLists.txt) with -Wl,--exclude-libs,ALL and the version
 # script bindings/python/exports.map: the extension's only dynamic symbol is
 # PyInit__pylon_idv, it needs nothing but libc, and no other OpenSSL in the process (the one
 # _ssl/_hashlib load, or another wheel's) can interpose on it. auditwheel then finds no
@@ -42,15 +42,15 @@ if ! cmp -s "$req" "$TOOLS/requirements.installed" 2>/dev/null; then
     cp "$req" "$TOOLS/requirements.installed"
 fi
 
-version=$(scripts/version.sh)
+version=$(cmake -P cmake/pylon_idv_version.cmake)
 [ -n "$version" ] || die "no version in core/include/pylon_idv.h"
 
-# ---- sdist, then the wheel built from it (isolated: pinned setuptools from PyPI)
-say "python -m build: sdist, then a cp310-abi3 wheel from it (libcrypto.a linked in)"
+# ---- sdist, then the wheel built from it (isolated: pinned scikit-build-core from PyPI)
+say "python -m build: sdist, then a cp310-abi3 wheel from it (scikit-build-core, libcrypto.a linked in)"
 rm -rf "$RAW"
 mkdir -p "$RAW" "$DIST"
 rm -f "$DIST"/pylon_idv-*.tar.gz "$DIST"/pylon_idv-*_x86_64.whl
-PYLON_IDV_OPENSSL_STATIC=1 "$TOOLS/bin/python" -m build -o "$RAW" . >"$RAW/build.log" 2>&1 \
+"$TOOLS/bin/python" -m build -C cmake.define.PYLON_IDV_OPENSSL_STATIC=ON -o "$RAW" . >"$RAW/build.log" 2>&1 \
     || { cat "$RAW/build.log" >&2; die "python -m build failed"; }
 sdist=$RAW/pylon_idv-$version.tar.gz
 raw_wheel=$RAW/pylon_idv-$version-cp310-abi3-linux_x86_64.whl
@@ -123,7 +123,8 @@ fi
 say "the sdist's contents"
 listing=$(tar tzf "$sdist")
 top=pylon_idv-$version
-for f in PKG-INFO setup.py pyproject.toml MANIFEST.in LICENSE README.md core/include/pylon_idv.h \
+for f in PKG-INFO pyproject.toml CMakeLists.txt cmake/pylon_idv_version.cmake LICENSE README.md \
+         core/include/pylon_idv.h bindings/python/CMakeLists.txt \
          bindings/python/_pylon_idv.c bindings/python/exports.map \
          bindings/python/README-python.md bindings/python/pylon_idv/__init__.py web/pylon-chat.js \
          tests/python/test_api.py tests/python/requirements.txt tests/vectors/hmac_sha256.tsv; do
@@ -136,6 +137,11 @@ if grep -E "^$top/(build|dist)/|\.egg-info|\.so$|\.o$|\.pyc$|__pycache__|\.whl$"
     die "build output in the sdist (above)"
 fi
 echo "   $(wc -l <<<"$listing") entries; sources only"
+
+say "abi3audit --strict: the extension uses the 3.10 stable ABI only"
+"$TOOLS/bin/abi3audit" --strict --report "$wheel" >"$RAW/abi3audit.json" \
+    || { cat "$RAW/abi3audit.json" >&2; die "abi3audit found symbols outside the stable ABI"; }
+echo "   $(basename "$wheel"): no abi3 violation"
 
 say "twine check"
 "$TOOLS/bin/twine" check --strict "$sdist" "$wheel"

@@ -1,7 +1,7 @@
 #!/bin/sh
 # gen-rockspecs.sh -- write the rockspecs from the source tree (`make rockspecs`):
 #   pylon_idv-scm-1.rockspec                 development (`luarocks make`, `luarocks test`)
-#   rockspecs/pylon_idv-<version>-1.rockspec the release, <version> from scripts/version.sh
+#   rockspecs/pylon_idv-<version>-1.rockspec the release, <version> from `cmake -P cmake/pylon_idv_version.cmake`
 # Both build the same thing with the builtin backend:
 #   - the C module pylon_idv from every bindings/lua/*.c (pylon_idv.c, html_scan.c) and every
 #     core/src/*.c;
@@ -17,7 +17,7 @@
 set -eu
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
-version=$(scripts/version.sh)
+version=$(cmake -P cmake/pylon_idv_version.cmake)
 check=0; [ "${1:-}" = --check ] && check=1
 
 core_sources=$(ls core/src/*.c | LC_ALL=C sort)

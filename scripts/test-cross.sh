@@ -10,7 +10,7 @@
 #                                  checked by forcing it: test_paths runs openssl and portable)
 #   s390x (big-endian)             the OpenSSL path (CPACF or its C code) and the portable one
 #
-# Each build compiles the core's files with one set of flags, as setup.py and the rockspec do
+# Each build compiles the core's files with one set of flags, as the Python extension and the rockspec do
 # (no per-file -march or -msha), plus the C tests that need no CLI: test_core (vectors and
 # properties), test_paths (every compression path against HMAC()), test_alloc (no allocation
 # per call), test_script, test_hygiene (no key bytes left in freed memory).

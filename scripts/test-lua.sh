@@ -122,8 +122,8 @@ for v in $versions; do
   got=$(S=$SECRET LUA_CPATH="$tree/lib/lua/$abi/?.so" "$interp" -e '
     local idv = require "pylon_idv"
     io.write(idv.sign("jane@example.com", os.getenv("S")), " ", idv._VERSION)' 2>&1)
-  if [ "$got" = "$JANE_HASH $(scripts/version.sh)" ]; then
-    summary+=("$(printf '%-7s' "$v") src.rock installed offline; require \"pylon_idv\" signs (vector hash), _VERSION $(scripts/version.sh)")
+  if [ "$got" = "$JANE_HASH $(cmake -P cmake/pylon_idv_version.cmake)" ]; then
+    summary+=("$(printf '%-7s' "$v") src.rock installed offline; require \"pylon_idv\" signs (vector hash), _VERSION $(cmake -P cmake/pylon_idv_version.cmake)")
   else
     echo "test-lua: Lua $v: require/sign from the rock's tree gave: $got" >&2; failed+=("$v:sign")
   fi

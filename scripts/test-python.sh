@@ -4,15 +4,15 @@
 #   scripts/test-python.sh [--build-only] [--ci]
 #
 # 1. Build the wheel ONCE the standard PEP 517 way (`pip wheel .` with build isolation: pip
-#    fetches the setuptools pinned in pyproject.toml from PyPI) with Debian's /usr/bin/python3,
+#    fetches the scikit-build-core pinned in pyproject.toml from PyPI) with Debian's /usr/bin/python3,
 #    into build/wheelhouse.
 # 2. Install it into build/venv-py (a plain venv over Debian's python3, no system
 #    site-packages) with the suite's tools from PyPI at pinned versions
 #    (tests/python/requirements.txt: pytest, hypothesis, Flask) and run tests/python.
 #    Then tests/python/valgrind_loop.py under valgrind memcheck (PYTHONMALLOC=malloc, Debian's
 #    python3.supp), and tests/python/refcount_loop.py on Debian's python3-dbg with the
-#    extension built against the debug headers (setuptools from PyPI at the pyproject.toml
-#    pin); each with a deliberate-leak control.
+#    extension built against the debug headers (scikit-build-core from PyPI at the
+#    pyproject.toml pin); each with a deliberate-leak control.
 # 3. Install the SAME wheel into a venv per pyenv CPython 3.10, 3.11, 3.12, 3.13 and run
 #    tests/python/smoke_abi3.py there; on the oldest and the newest, also a new user's
 #    `pip install .` in a plain venv (build isolation, no setuptools in the venv).
@@ -45,9 +45,9 @@ BUILD=$(abs "$BUILD"); WHEELHOUSE=$BUILD/wheelhouse; VENV=$BUILD/venv-py
 
 say() { printf '\n== %s\n' "$*"; }
 
-# ---- 1. the wheel, built once, by the standard PEP 517 path (isolated, pinned setuptools)
+# ---- 1. the wheel, built once, by the standard PEP 517 path (isolated, pinned scikit-build-core)
 say "build the abi3 wheel with $PY ($($PY -c 'import sys; print(sys.version.split()[0])')): pip wheel . (build isolation)"
-rm -rf "$WHEELHOUSE" build/python   # build/python: setup.py's build_base
+rm -rf "$WHEELHOUSE"
 mkdir -p "$WHEELHOUSE"
 # The test venv first: its pip (from python3-venv's ensurepip) builds the wheel, so Debian's
 # python3-pip is not needed. (A venv left by an older checkout with --system-site-packages is
@@ -159,27 +159,22 @@ if command -v "$PYDBG" >/dev/null 2>&1; then
     say "refcounts: $PYDBG ($("$PYDBG" -c 'import sys; print(sys.version.split()[0])')), tests/python/refcount_loop.py"
     dbg=$BUILD/py-dbg
     rm -rf "$dbg"
-    # The build backend pinned in pyproject.toml (pure Python), from PyPI, for this one
-    # in-place build_ext; nothing from Debian's python3-setuptools.
-    backend=$("$VENV/bin/python" -c 'import tomllib; print(" ".join(tomllib.load(open("pyproject.toml", "rb"))["build-system"]["requires"]))')
-    # (With packaging at the suite's pin: setuptools prefers an installed one to its vendored
-    # copy, and Debian's python3-packaging, on the debug interpreter's path, is too old.)
-    packaging=$(grep -m1 '^packaging==' tests/python/requirements.txt)
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --target "$dbg/backend" $backend "$packaging"
-    PYTHONPATH="$dbg/backend" "$PYDBG" -W ignore setup.py -q build_ext \
-        --build-lib "$dbg/lib" --build-temp "$dbg/tmp" >"$BUILD/pytest/py-dbg-build.log" 2>&1 \
+    # The standard build (scikit-build-core from PyPI, pinned in pyproject.toml) run by the
+    # debug interpreter, whose headers define Py_DEBUG; the wheel goes into its own venv.
+    "$PYDBG" -m venv "$dbg/venv"
+    "$dbg/venv/bin/python" -m pip wheel -q --no-deps --disable-pip-version-check -w "$dbg/wheel" \
+        --config-settings=build-dir="$dbg/cmake" . >"$BUILD/pytest/py-dbg-build.log" 2>&1 \
         || { cat "$BUILD/pytest/py-dbg-build.log" >&2; echo "test-python.sh: debug build failed" >&2; exit 1; }
-    cp -r bindings/python/pylon_idv/. "$dbg/lib/pylon_idv/"
-    find "$dbg/lib" -name __pycache__ -prune -exec rm -rf {} +
+    "$dbg/venv/bin/python" -m pip install -q --no-index --no-deps --disable-pip-version-check "$dbg"/wheel/*.whl
     no_strays
     # (_Py_IncRef up to 3.12's headers, Py_IncRef from 3.13's: both count in the total)
-    if ! nm -D "$dbg"/lib/pylon_idv/_pylon_idv*.so | grep -E ' _?Py_IncRef$' >/dev/null; then  # no -q: SIGPIPE + pipefail
+    if ! nm -D "$dbg"/venv/lib/python3*/site-packages/pylon_idv/_pylon_idv*.so | grep -E ' _?Py_IncRef$' >/dev/null; then  # no -q: SIGPIPE + pipefail
         echo "test-python.sh: the debug build does not count references (neither _Py_IncRef nor Py_IncRef used)" >&2
         exit 1
     fi
-    (cd "$BUILD" && PYTHONPATH="$dbg/lib" "$PYDBG" "$OLDPWD/tests/python/refcount_loop.py" 500)
+    (cd "$BUILD" && "$dbg/venv/bin/python" "$OLDPWD/tests/python/refcount_loop.py" 500)
     set +e
-    (cd "$BUILD" && PYTHONPATH="$dbg/lib" "$PYDBG" "$OLDPWD/tests/python/refcount_loop.py" 100 \
+    (cd "$BUILD" && "$dbg/venv/bin/python" "$OLDPWD/tests/python/refcount_loop.py" 100 \
         --leak-control >/dev/null 2>&1)
     rc=$?
     set -e
@@ -221,19 +216,35 @@ for v in $PYENV_VERSIONS; do
     (cd "$BUILD" && "$venv/bin/python" "$OLDPWD/tests/python/smoke_abi3.py")
     proven+=("$v (smoke)")
     # A new user's path on the oldest and the newest: `pip install .` in a plain venv (no
-    # setuptools in it on 3.12+), build isolation fetching the pinned setuptools.
+    # setuptools in it on 3.12+), build isolation fetching the pinned scikit-build-core.
     if [ "$v" = "${PYENV_VERSIONS%% *}" ] || [ "$v" = "${PYENV_VERSIONS##* }" ]; then
         say "CPython $v: a new user's plain venv, pip install . (build isolation), then sign"
         fresh=$BUILD/venv-fresh$v
-        rm -rf "$fresh" build/python
+        rm -rf "$fresh"
         "$interp" -m venv "$fresh"
         "$fresh/bin/python" -m pip install -q --disable-pip-version-check . >"$BUILD/pip-install-$v.log" 2>&1 \
             || { cat "$BUILD/pip-install-$v.log" >&2; echo "test-python.sh: pip install . failed on $v" >&2; exit 1; }
         (cd "$BUILD" && "$fresh/bin/python" -c "import pylon_idv; s = pylon_idv.generate_secret(); h = pylon_idv.sign('jane@example.com', s); assert pylon_idv.verify('jane@example.com', s, h); print('  ', h)")
         no_strays
-        rm -rf "$fresh" build/python
+        rm -rf "$fresh"
         proven[-1]="$v (smoke, pip install .)"
     fi
+done
+
+# An older CPython is told plainly: pip reads requires-python from the metadata the pinned
+# backend writes, and stops with "requires a different Python" (no build error).
+for d in "$pyenv_root"/versions/3.9.*; do
+    [ -x "$d/bin/python3" ] || continue
+    say "CPython $(basename "$d"): pip install . says it needs Python >= 3.10"
+    old=$BUILD/venv-old
+    rm -rf "$old"; "$d/bin/python3" -m venv "$old"
+    if "$old/bin/python" -m pip install --disable-pip-version-check . >"$BUILD/pip-install-old.log" 2>&1; then
+        echo "test-python.sh: pip install . succeeded on $(basename "$d")" >&2; exit 1
+    fi
+    grep -E "requires a different Python: 3\.9\.[0-9]+ not in '>=3\.10'" "$BUILD/pip-install-old.log" \
+        || { cat "$BUILD/pip-install-old.log" >&2; echo "test-python.sh: no plain 'requires Python >= 3.10' on 3.9" >&2; exit 1; }
+    rm -rf "$old"
+    break
 done
 
 say "Python binding: proven on CPython ${proven[*]}"

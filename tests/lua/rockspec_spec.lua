@@ -1,5 +1,5 @@
 -- rockspec_spec.lua -- the rockspecs agree with the source tree: one version (the core's
--- macros, read by scripts/version.sh), every core source and pure-Lua module listed (they are
+-- macros, read by cmake/pylon_idv_version.cmake), every core source and pure-Lua module listed (they are
 -- what scripts/gen-rockspecs.sh writes), so `luarocks make` can never build a stale or partial
 -- module; `luarocks test` runs this suite.
 
