@@ -74,9 +74,17 @@ test-cross:
 test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer
 
-# One cp310-abi3 wheel: pytest on Debian's python3, a smoke test on every pyenv CPython >= 3.10.
-test-python: build
-	PYLON_IDV_REQUIRE_C_CLI=1 scripts/test-python.sh
+# The Python suites are nox sessions (noxfile.py; `$(NOX) -l` lists them): one cp310-abi3 wheel,
+# pytest on Debian's python3, memcheck, refcounts on python3-dbg, the abi3 smoke on every
+# CPython >= 3.10 found (pyenv's and /usr/bin/python3.1X). nox itself: pinned, in build/venv-nox.
+NOX = $(BUILD)/venv-nox/bin/nox
+$(NOX): tests/python/requirements-nox.txt
+	rm -rf $(BUILD)/venv-nox
+	/usr/bin/python3 -m venv $(BUILD)/venv-nox
+	$(BUILD)/venv-nox/bin/pip install -q --disable-pip-version-check -r tests/python/requirements-nox.txt
+
+test-python: build $(NOX)
+	PYLON_IDV_REQUIRE_C_CLI=1 BUILD=$(BUILD) $(NOX) -s tests memcheck refcount abi3
 
 # Release files: dist/ holds what a Python release tool uploads (`twine check dist/*`): the sdist
 # and the manylinux cp310-abi3 wheels, x86-64 and aarch64 (scikit-build-core through
@@ -107,10 +115,10 @@ test-browser:
 test-lua:
 	scripts/test-lua.sh $(BUILD)
 
-# Django, Flask, FastAPI (pinned from PyPI into build/venv-integrations) and nginx +
-# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium.
-test-integrations:
-	scripts/test-integrations.sh $(BUILD)
+# Django, Flask, FastAPI (pinned from PyPI, tests/integration/requirements.txt) and nginx +
+# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium (nox -s integrations).
+test-integrations: $(NOX)
+	BUILD=$(BUILD) $(NOX) -s integrations
 
 # libFuzzer targets under ASan+UBSan (clang): each for FUZZ_SECONDS (60 in `make test`).
 FUZZ_SECONDS ?= 60
