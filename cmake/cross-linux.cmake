@@ -5,7 +5,8 @@
 #         -DPYLON_IDV_CROSS=aarch64-linux-gnu -DPYLON_IDV_SYSROOT=/path/to/arm64-sysroot
 #
 # The same names work as environment variables (how scripts/dist-python-aarch64.sh passes them
-# through scikit-build-core). PYLON_IDV_QEMU_CPU picks qemu's CPU model (default max).
+# through scikit-build-core). qemu's CPU model: PYLON_IDV_QEMU_CPU here, or QEMU_CPU when ctest
+# runs (`QEMU_CPU=cortex-a53 ctest -L cross`); qemu's default otherwise.
 foreach(_pi_v PYLON_IDV_CROSS PYLON_IDV_SYSROOT PYLON_IDV_QEMU_CPU)
   if(NOT ${_pi_v} AND DEFINED ENV{${_pi_v}})
     set(${_pi_v} "$ENV{${_pi_v}}")
@@ -14,9 +15,6 @@ endforeach()
 if(NOT PYLON_IDV_CROSS OR NOT PYLON_IDV_SYSROOT)
   message(FATAL_ERROR "cross-linux.cmake needs PYLON_IDV_CROSS (a triple, e.g. aarch64-linux-gnu) "
                       "and PYLON_IDV_SYSROOT (a sysroot with libc6-dev and libssl-dev)")
-endif()
-if(NOT PYLON_IDV_QEMU_CPU)
-  set(PYLON_IDV_QEMU_CPU max)
 endif()
 list(APPEND CMAKE_TRY_COMPILE_PLATFORM_VARIABLES PYLON_IDV_CROSS PYLON_IDV_SYSROOT PYLON_IDV_QEMU_CPU)
 
@@ -29,4 +27,7 @@ set(CMAKE_FIND_ROOT_PATH_MODE_PROGRAM NEVER)
 set(CMAKE_FIND_ROOT_PATH_MODE_LIBRARY ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_INCLUDE ONLY)
 set(CMAKE_FIND_ROOT_PATH_MODE_PACKAGE ONLY)
-set(CMAKE_CROSSCOMPILING_EMULATOR qemu-${_pi_arch} -cpu ${PYLON_IDV_QEMU_CPU} -L ${PYLON_IDV_SYSROOT})
+set(CMAKE_CROSSCOMPILING_EMULATOR qemu-${_pi_arch} -L ${PYLON_IDV_SYSROOT})
+if(PYLON_IDV_QEMU_CPU)
+  list(APPEND CMAKE_CROSSCOMPILING_EMULATOR -cpu ${PYLON_IDV_QEMU_CPU})
+endif()
