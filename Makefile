@@ -11,7 +11,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
         test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python \
-        rockspecs openresty-example
+        openresty-example
 
 all: build
 
@@ -171,10 +171,6 @@ openresty-example: build
 # (`luarocks install dist-lua/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
 dist-lua:
 	@scripts/dist-lua.sh dist-lua
-
-# The rockspecs, written from the tree (sources, pure-Lua modules, pylon-chat.js, version).
-rockspecs:
-	@scripts/gen-rockspecs.sh
 
 # Everything any build leaves: build/ and dist/, and what `luarocks make` (pylon_idv.so,
 # core/src/*.o) and Python (__pycache__) drop into the checkout.
