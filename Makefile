@@ -94,12 +94,12 @@ test-python: build $(NOX)
 # The aarch64 wheel is cross-built (gcc-aarch64-linux-gnu, a Debian arm64 sysroot,
 # cmake/cross-linux.cmake) and installed and run by Debian's arm64 python3 under qemu-aarch64.
 dist: dist-python dist-aarch64 dist-lua
-dist-python:
-	scripts/dist-python.sh
+dist-python: $(NOX)
+	BUILD=$(BUILD) $(NOX) -s dist
 dist-aarch64: dist-python
-	scripts/dist-python-aarch64.sh
+	BUILD=$(BUILD) $(NOX) -s dist_aarch64
 test-dist: test-dist-python dist-aarch64 dist-lua
-	build/venv-dist/bin/twine check --strict dist/*
+	$(BUILD)/nox/dist/bin/twine check --strict dist/*
 test-dist-python: dist-python
 	scripts/test-dist-python.sh
 

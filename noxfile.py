@@ -17,6 +17,8 @@ build/wheelhouse; every session installs that same wheel.
                newest also a new user's `pip install .`; a 3.9 is told "requires Python >=3.10"
 - integrations pylon_idv.django/.flask/.jinja against the pinned frameworks, the live examples
                in headless Chromium, nginx + pylon_idv.openresty
+- dist         (make dist) the sdist and the manylinux x86-64 wheel in dist/, checked
+- dist_aarch64 the manylinux aarch64 wheel, cross-built from the sdist and run under qemu
 
 Every output stays under build/ (nox's own venvs in build/nox). A tool a session needs and
 does not find fails it, naming the Debian package; only one this release cannot offer skips it,
@@ -283,3 +285,206 @@ def integrations(session):
                 silent=True)
     session.run(SYSTEM_PYTHON, os.path.join(ROOT, "tests", "integration", "test_openresty.py"),
                 os.path.join(BUILD, "lua", "luajit", "lib", "lua", "5.1"), external=True)
+
+
+# ---- release files (make dist, make test-dist): dist/ holds what a Python release tool uploads
+
+DIST = os.path.join(ROOT, "dist")
+DIST_TOOLS = os.path.join(ROOT, "tests", "python", "requirements-dist.txt")
+
+
+def _tool(session, name):
+    return os.path.join(session.virtualenv.bin, name)
+
+
+def _sh(*args, **kw):
+    return subprocess.run(args, capture_output=True, text=True, check=True, **kw).stdout
+
+
+def _check_wheel(session, wheel, machine):
+    """The manylinux wheel holds the package, stubs, pylon-chat.js and one stripped extension
+    that needs no shared OpenSSL and exports only PyInit__pylon_idv; abi3audit --strict passes."""
+    show = _sh(_tool(session, "auditwheel"), "show", wheel)
+    session.log(" ".join(show.split()))
+    if 'consistent with the following platform tag: "manylinux_' not in " ".join(show.split()):
+        session.error("auditwheel show names no manylinux policy")
+    x = os.path.join(BUILD, "dist-check", machine)
+    shutil.rmtree(x, ignore_errors=True)
+    session.run("python", "-m", "zipfile", "-e", wheel, x, silent=True)
+    for f in ("__init__.py", "__init__.pyi", "__main__.py", "py.typed", "_pylon_idv.abi3.so"):
+        if not os.path.isfile(os.path.join(x, "pylon_idv", f)):
+            session.error(f"the wheel lacks pylon_idv/{f}")
+    js = os.path.join(x, "pylon_idv", "static", "pylon-chat.js")
+    if not os.path.isfile(js) or open(js, "rb").read() != open(os.path.join(ROOT, "web", "pylon-chat.js"), "rb").read():
+        session.error("the wheel lacks pylon_idv/static/pylon-chat.js (web/pylon-chat.js)")
+    if glob.glob(os.path.join(x, "*.libs")) or glob.glob(os.path.join(x, "**", "libcrypto*"), recursive=True):
+        session.error("the wheel carries a shared library besides the extension")
+    so = os.path.join(x, "pylon_idv", "_pylon_idv.abi3.so")
+    if machine not in _sh("readelf", "-h", so).replace("AArch64", "aarch64").replace("X86-64", "x86_64"):
+        session.error(f"the extension is not built for {machine}")
+    needed = re.findall(r"\(NEEDED\).*\[(.*)\]", _sh("readelf", "-d", so))
+    exports = [line.split()[-1] for line in _sh("nm", "-D", "--defined-only", so).splitlines()]
+    session.log(f"NEEDED: {needed}; exported: {exports}")
+    if any("libcrypto" in n or "libssl" in n for n in needed):
+        session.error(f"the extension still needs a shared OpenSSL: {needed}")
+    if exports != ["PyInit__pylon_idv"]:
+        session.error(f"the extension exports more than PyInit__pylon_idv: {exports}")
+    if re.search(r"\.symtab|\.debug_", _sh("readelf", "-S", so)):
+        session.error("the extension is not stripped")
+    if "OpenSSL Default Provider" not in _sh("strings", "-a", so).splitlines():
+        session.error("libcrypto is not inside the extension")
+    report = os.path.join(BUILD, "dist-check", f"abi3audit-{machine}.json")
+    with open(report, "w") as out:
+        if subprocess.call([_tool(session, "abi3audit"), "--strict", "--report", wheel], stdout=out):
+            session.error(f"abi3audit --strict: symbols outside the 3.10 stable ABI ({report})")
+    session.log(f"{os.path.basename(wheel)}: stripped, libcrypto inside, abi3audit --strict clean")
+    return x
+
+
+def _repair(session, raw_wheel, machine, env=None):
+    for old in glob.glob(os.path.join(DIST, f"pylon_idv-*_{machine}.whl")):
+        os.remove(old)
+    session.run(_tool(session, "auditwheel"), "repair", "--strip", "-w", DIST, raw_wheel,
+                env=env, silent=True)
+    wheels = glob.glob(os.path.join(DIST, f"pylon_idv-*-cp310-abi3-*manylinux*_{machine}.whl"))
+    if len(wheels) != 1:
+        session.error(f"expected one manylinux {machine} wheel in dist/, found {wheels}")
+    return wheels[0]
+
+
+@nox.session(python=SYSTEM_PYTHON, default=False)
+def dist(session):
+    """dist/: the sdist and, built from it, the manylinux cp310-abi3 x86-64 wheel
+    (python -m build: scikit-build-core, libcrypto.a linked in; auditwheel repair --strip)."""
+    session.install("-q", "-r", DIST_TOOLS)
+    raw = os.path.join(BUILD, "dist-python")
+    shutil.rmtree(raw, ignore_errors=True)
+    os.makedirs(DIST, exist_ok=True)
+    for old in glob.glob(os.path.join(DIST, "pylon_idv-*.tar.gz")):
+        os.remove(old)
+    # the sdist, then the wheel FROM it: a file missing from the sdist fails here
+    session.run("python", "-m", "build", "-C", "cmake.define.PYLON_IDV_OPENSSL_STATIC=ON",
+                "-o", raw, ROOT, silent=True)
+    (sdist,) = glob.glob(os.path.join(raw, "pylon_idv-*.tar.gz"))
+    (raw_wheel,) = glob.glob(os.path.join(raw, "pylon_idv-*-cp310-abi3-linux_x86_64.whl"))
+    wheel = _repair(session, raw_wheel, "x86_64")
+    shutil.copy(sdist, DIST)
+    x = _check_wheel(session, wheel, "x86_64")
+    # Private for real: with the system libcrypto.so.3 loaded RTLD_GLOBAL first, the extension
+    # binds no symbol to it (LD_DEBUG=bindings), and signs correctly.
+    if glob.glob("/usr/lib/*/libcrypto.so.3"):
+        debug = os.path.join(raw, "ld-debug")
+        session.run("python", "-c", "import ctypes, hashlib, hmac; "
+                    "ctypes.CDLL('libcrypto.so.3', mode=ctypes.RTLD_GLOBAL); import pylon_idv; "
+                    "s = pylon_idv.generate_secret(); assert pylon_idv.sign('a@b.c', s) == "
+                    "hmac.new(bytes.fromhex(s), b'a@b.c', hashlib.sha256).hexdigest()",
+                    env={"PYTHONPATH": x, "LD_DEBUG": "bindings", "LD_DEBUG_OUTPUT": debug})
+        log = "".join(open(f).read() for f in glob.glob(debug + ".*"))
+        ours = re.findall(r"binding file \S*_pylon_idv\.abi3\.so .* to (\S+)", log)
+        if not ours:
+            session.error("LD_DEBUG=bindings saw no binding of the extension")
+        if any(re.search(r"lib(crypto|ssl)", lib) for lib in ours):
+            session.error("the extension binds symbols to a shared OpenSSL")
+        session.log(f"with libcrypto.so.3 loaded RTLD_GLOBAL first: {len(ours)} bindings, "
+                    "none to a shared OpenSSL")
+    # the sdist: sources, nothing built
+    import tarfile
+    names = tarfile.open(sdist).getnames()
+    top = names[0].split("/")[0]
+    wanted = ["PKG-INFO", "pyproject.toml", "CMakeLists.txt", "cmake/pylon_idv_version.cmake",
+              "LICENSE", "README.md", "bindings/python/CMakeLists.txt", "bindings/python/exports.map",
+              "bindings/python/README-python.md", "bindings/python/pylon_idv/__init__.py",
+              "web/pylon-chat.js", "tests/python/test_api.py", "tests/python/requirements.txt",
+              "tests/vectors/hmac_sha256.tsv"]
+    wanted += [os.path.relpath(f, ROOT) for f in glob.glob(os.path.join(ROOT, "core", "*", "*.[ch]"))
+               + glob.glob(os.path.join(ROOT, "bindings", "python", "*.[ch]"))]
+    for f in wanted:
+        if f"{top}/{f}" not in names:
+            session.error(f"the sdist lacks {f}")
+    built = [n for n in names if re.search(r"/(build|dist)/|\.egg-info|\.so$|\.o$|\.pyc$|__pycache__|\.whl$", n)]
+    if built:
+        session.error(f"build output in the sdist: {built}")
+    session.log(f"sdist: {len(names)} entries, sources only")
+    session.run(_tool(session, "twine"), "check", "--strict", sdist, wheel)
+
+
+def _sysroot(session, arch, packages, where):
+    """A Debian bookworm sysroot for ARCH (mmdebstrap --variant=extract), made once."""
+    if not os.path.isfile(os.path.join(where, "usr", "include", "openssl", "hmac.h")):
+        shutil.rmtree(where, ignore_errors=True)
+        session.run("mmdebstrap", "--quiet", "--variant=extract", f"--architectures={arch}",
+                    f"--include={','.join(packages)}", "bookworm", where, silent=True)
+    return where
+
+
+@nox.session(python=SYSTEM_PYTHON, default=False)
+def dist_aarch64(session):
+    """dist/: the manylinux aarch64 wheel, cross-built from the sdist through
+    cmake/cross-linux.cmake against a Debian arm64 sysroot, then installed by Debian's arm64
+    python3 under qemu-aarch64 -cpu max, which checks every shared vector and signs."""
+    for tool, package in (("aarch64-linux-gnu-gcc", "gcc-aarch64-linux-gnu"),
+                          ("qemu-aarch64", "qemu-user"), ("mmdebstrap", "mmdebstrap")):
+        if not shutil.which(tool):
+            _missing(session, tool, package)
+    sdists = glob.glob(os.path.join(DIST, "pylon_idv-*.tar.gz"))
+    if len(sdists) != 1:
+        session.error("no sdist in dist/ (nox -s dist first: make dist-python)")
+    session.install("-q", "-r", DIST_TOOLS)
+    sr = _sysroot(session, "arm64", ["libc6-dev", "libssl-dev", "python3-dev", "python3",
+                                     "python3-pip"], os.path.join(BUILD, "arm64-sysroot"))
+    raw = os.path.join(BUILD, "dist-python-aarch64")
+    shutil.rmtree(raw, ignore_errors=True)
+    # the wheel's tag is given (_PYTHON_HOST_PLATFORM would make pip fetch an aarch64 CMake)
+    session.run("python", "-m", "build", "--wheel", "-o", raw,
+                "-C", f"cmake.toolchain-file={ROOT}/cmake/cross-linux.cmake",
+                "-C", "cmake.define.PYLON_IDV_OPENSSL_STATIC=ON",
+                "-C", f"cmake.define.Python_INCLUDE_DIR={sr}/usr/include/python3.11",
+                "-C", f"build-dir={raw}/cmake", "-C", "wheel.tags=cp310-abi3-linux_aarch64",
+                sdists[0], env={"PYLON_IDV_CROSS": "aarch64-linux-gnu", "PYLON_IDV_SYSROOT": sr},
+                silent=True)
+    (raw_wheel,) = glob.glob(os.path.join(raw, "pylon_idv-*-cp310-abi3-linux_aarch64.whl"))
+    # auditwheel runs `strip` from PATH: the cross binutils' one first
+    os.makedirs(os.path.join(raw, "bin"))
+    os.symlink(shutil.which("aarch64-linux-gnu-strip"), os.path.join(raw, "bin", "strip"))
+    path = os.pathsep.join([os.path.join(raw, "bin"), session.virtualenv.bin, os.environ["PATH"]])
+    wheel = _repair(session, raw_wheel, "aarch64", env={"PATH": path})
+    _check_wheel(session, wheel, "aarch64")
+    session.run(_tool(session, "twine"), "check", "--strict", wheel)
+    # Debian's arm64 python3 under qemu: pip installs it (offline: pip checks the tag against
+    # that glibc), then every shared vector, sign/verify with a fresh secret, a Signer
+    site = os.path.join(raw, "site")
+    qpy = ["qemu-aarch64", "-cpu", "max", "-L", sr, f"{sr}/usr/bin/python3.11"]
+    env = {"QEMU_LD_PREFIX": sr, "PIP_ROOT_USER_ACTION": "ignore"}
+    session.run(*qpy, "-m", "pip", "install", "-q", "--no-index", "--no-deps",
+                "--disable-pip-version-check", "--target", site, wheel, env=env)
+    with session.chdir(raw):
+        session.run(*qpy, "-c", AARCH64_CHECK, env={**env, "PYTHONPATH": os.pathsep.join(
+            [site, os.path.join(ROOT, "tests", "python")])})
+
+
+AARCH64_CHECK = """
+import hashlib, hmac, platform
+import pylon_idv
+from vectors import crossref_vectors, hmac_vectors
+assert platform.machine() == "aarch64", platform.machine()
+n = 0
+for source, vid, expect, key_hex, msg, tag in hmac_vectors():
+    if expect == "sign":
+        assert pylon_idv.Signer.from_key(bytes.fromhex(key_hex)).sign(msg) == tag, (source, vid)
+        n += 1
+for name, email, secret, h in crossref_vectors():
+    try:
+        got = pylon_idv.sign(email, secret)
+    except pylon_idv.InvalidSecretError:
+        continue
+    assert got == h, name
+    n += 1
+secret = pylon_idv.generate_secret()
+h = pylon_idv.sign("jane@example.com", secret)
+assert h == hmac.new(bytes.fromhex(secret), b"jane@example.com", hashlib.sha256).hexdigest()
+assert pylon_idv.verify("jane@example.com", secret, h)
+assert not pylon_idv.verify("mallory@example.com", secret, h)
+assert pylon_idv.Signer(secret).verify("jane@example.com", h)
+print(f"   {platform.machine()} Python {platform.python_version()}: {n} vectors, "
+      f"sign/verify with a fresh secret ok ({pylon_idv.__file__})")
+"""

@@ -4,7 +4,7 @@
 #   cmake -S . -B build/cross-arm64 -DCMAKE_TOOLCHAIN_FILE=cmake/cross-linux.cmake \
 #         -DPYLON_IDV_CROSS=aarch64-linux-gnu -DPYLON_IDV_SYSROOT=/path/to/arm64-sysroot
 #
-# The same names work as environment variables (how scripts/dist-python-aarch64.sh passes them
+# The same names work as environment variables (how noxfile.py's dist_aarch64 passes them
 # through scikit-build-core). qemu's CPU model: PYLON_IDV_QEMU_CPU here, or QEMU_CPU when ctest
 # runs (`QEMU_CPU=cortex-a53 ctest -L cross`); qemu's default otherwise.
 foreach(_pi_v PYLON_IDV_CROSS PYLON_IDV_SYSROOT PYLON_IDV_QEMU_CPU)

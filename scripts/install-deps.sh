@@ -17,7 +17,7 @@ core_test="openssl valgrind groff-base"
 # lists -lz -lzstd in Libs.private, so their dev packages must be there.
 consumer="zlib1g-dev libzstd-dev"
 # Python: the interpreter, its headers and venv; build tools and the suite's tools come from
-# PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, scripts/requirements-dist.txt).
+# PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, tests/python/requirements-dist.txt).
 # python3-websocket is for tests/integration/browser.py on the system python3.
 python="python3 python3-dev python3-venv python3-dbg python3-websocket"
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev luajit2|luajit

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test-dist-python.sh -- prove what `make dist` put into dist/ (scripts/dist-python.sh),
+# test-dist-python.sh -- prove what `make dist` put into dist/ (nox -s dist),
 # each in a brand-new minimal Debian 12 root (scripts/fresh-root.sh, or FRESH_ROOT):
 #
 # 1. the manylinux wheel, on a machine with NO compiler and NO libcrypto: python3 and
