@@ -126,6 +126,16 @@ for item in $want; do
     [ $have = 1 ] || missing="$missing $item"
 done
 
+# Every other CPython >= 3.10 this release packages (Debian unstable: 3.13, 3.14, 3.15), with
+# its venv module: the abi3 smoke (nox -s abi3) runs the wheel on each. None is an error.
+if [ $c_only = 0 ] && [ $minimal = 0 ]; then
+    for v in 10 11 12 13 14 15 16 17 18 19; do
+        installed "python3.$v-venv" && continue
+        ensure_lists
+        if candidate "python3.$v-venv"; then missing="$missing python3.$v-venv"; fi
+    done
+fi
+
 [ -z "$missing" ] && exit 0
 
 # Resolve every missing package against this release's package lists: the first name of an
