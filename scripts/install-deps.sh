@@ -127,12 +127,15 @@ for item in $want; do
 done
 
 # Every other CPython >= 3.10 this release packages (Debian unstable: 3.13, 3.14, 3.15), with
-# its venv module: the abi3 smoke (nox -s abi3) runs the wheel on each. None is an error.
+# its venv module and headers: the abi3 smoke (nox -s abi3) runs the wheel on each, and a
+# `pip install .` on the oldest and the newest. None is an error.
 if [ $c_only = 0 ] && [ $minimal = 0 ]; then
     for v in 10 11 12 13 14 15 16 17 18 19; do
-        installed "python3.$v-venv" && continue
-        ensure_lists
-        if candidate "python3.$v-venv"; then missing="$missing python3.$v-venv"; fi
+        for p in "python3.$v-venv" "python3.$v-dev"; do
+            installed "$p" && continue
+            ensure_lists
+            if candidate "$p"; then missing="$missing $p"; fi
+        done
     done
 fi
 
