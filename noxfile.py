@@ -12,7 +12,7 @@ build/wheelhouse; every session installs that same wheel.
 - memcheck     tests/python/valgrind_loop.py under valgrind memcheck, with a leak control
 - refcount     tests/python/refcount_loop.py on Debian's python3-dbg, the extension built
                against the debug headers, with a leak control
-- abi3-3.X     tests/python/smoke_abi3.py with the same wheel on each CPython >= 3.10 found
+- abi3(3.X)    tests/python/smoke_abi3.py with the same wheel on each CPython >= 3.10 found
                (pyenv's, and the distribution's /usr/bin/python3.1X); on the oldest and the
                newest also a new user's `pip install .`; a 3.9 is told "requires Python >=3.10"
 - integrations pylon_idv.django/.flask/.jinja against the pinned frameworks, the live examples
