@@ -130,7 +130,10 @@ PyDoc_STRVAR(module_doc,
  * Free threading (Py_mod_gil) is not declared: abi3 extensions do not load on free-threaded
  * builds, and a non-limited build would need a review of the GIL-less paths first.
  */
-#if defined(Py_mod_multiple_interpreters)
+/* (Not by Py_mod_multiple_interpreters alone: 3.15's headers define the slot ID for the 3.10
+ * limited API too, but not its value Py_MOD_PER_INTERPRETER_GIL_SUPPORTED.) */
+#if defined(Py_mod_multiple_interpreters) && defined(Py_MOD_PER_INTERPRETER_GIL_SUPPORTED) \
+    && (!defined(Py_LIMITED_API) || Py_LIMITED_API + 0 >= 0x030C0000)
 #  define PI_MOD_MULTIPLE_INTERPRETERS Py_mod_multiple_interpreters
 #  define PI_PER_INTERPRETER_GIL Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
 #  define PI_STATIC_SUBINTERPRETER_SLOT 1
