@@ -10,7 +10,8 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
-        test-cross clean dist dist-lua rockspecs openresty-example docs test-docs
+        test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python \
+        openresty-example docs test-docs
 
 all: build
 
@@ -36,16 +37,14 @@ test: deps build
 	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-integrations test-docs test-fuzz test-bench
 	@echo "make test: every suite passed"
 
-# The C library's own suite (ctest): installs only what it needs (valgrind, groff, python3 for
-# the CLI's table), so it runs on its own on any release, Debian 11's CMake 3.18 and OpenSSL 1.1.1 too.
+# The C library's own suite (ctest -L unit, memcheck, ctgrind; `ctest --print-labels`):
+# installs only what it needs (valgrind, groff, python3 for the CLI's table), so it runs on its
+# own on any release, Debian 11's CMake 3.18 and OpenSSL 1.1.1 too. ctest adds a test only
+# where its tool was found; PYLON_IDV_REQUIRE_TEST_TOOLS=ON makes the configure insist on each.
 test-c: deps-c build
-	@# configure again: tools deps-c just installed (valgrind, python3) are found only then
-	@$(CMAKE) -S . -B $(BUILD)/c >/dev/null && $(CMAKE) --build $(BUILD)/c -j$(JOBS) >/dev/null
-	@for t in cli man_page vectors_up_to_date ctgrind core_memcheck page_vectors_up_to_date; do \
-	    (cd $(BUILD)/c && ctest -N -R "^$$t$$" | grep -q "Total Tests: 1") \
-	        || { echo "test-c: the C suite lacks its $$t test (valgrind, groff or python3 missing?)" >&2; exit 1; }; \
-	done
-	cd $(BUILD)/c && ctest --output-on-failure -j$(JOBS)
+	@$(CMAKE) -S . -B $(BUILD)/c -DPYLON_IDV_REQUIRE_TEST_TOOLS=ON >/dev/null
+	@$(CMAKE) --build $(BUILD)/c -j$(JOBS) >/dev/null
+	cd $(BUILD)/c && ctest --output-on-failure -j$(JOBS) -L 'unit|memcheck|ctgrind'
 
 # The C suite again: built by clang with ASan+UBSan, with ThreadSanitizer, and with the
 # EVP fallback (OpenSSL without deprecated APIs), static.
@@ -54,7 +53,7 @@ test-c-variants:
 	CC=clang $(CMAKE) -S . -B $(BUILD)/asan -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=OFF \
 	    -DCMAKE_C_FLAGS="$(SAN_FLAGS)" -DCMAKE_EXE_LINKER_FLAGS="$(SAN_FLAGS)" >/dev/null
 	$(CMAKE) --build $(BUILD)/asan -j$(JOBS)
-	cd $(BUILD)/asan && ctest --output-on-failure -E 'alloc|memcheck|ctgrind'
+	cd $(BUILD)/asan && ctest --output-on-failure -L unit -E alloc
 	CC=clang $(CMAKE) -S . -B $(BUILD)/tsan -DCMAKE_BUILD_TYPE=Debug -DBUILD_SHARED_LIBS=OFF \
 	    -DCMAKE_C_FLAGS="-fsanitize=thread" -DCMAKE_EXE_LINKER_FLAGS="-fsanitize=thread" >/dev/null
 	$(CMAKE) --build $(BUILD)/tsan -j$(JOBS) --target test_core
@@ -63,32 +62,44 @@ test-c-variants:
 	    -DPYLON_IDV_WERROR=ON \
 	    -DCMAKE_C_FLAGS="-DOPENSSL_API_COMPAT=30000 -DOPENSSL_NO_DEPRECATED" >/dev/null
 	$(CMAKE) --build $(BUILD)/evp -j$(JOBS)
-	cd $(BUILD)/evp && ctest --output-on-failure -E memcheck
+	cd $(BUILD)/evp && ctest --output-on-failure -LE memcheck
 
 # The C suite cross-built for aarch64 and big-endian s390x against Debian sysroots (cached in
-# $(BUILD)/cross) and run under qemu-user: the ARMv8 SHA-2 path, and the OpenSSL and portable ones.
+# $(BUILD)/cross) through cmake/cross-linux.cmake, run by plain `ctest -L cross` under qemu-user
+# (CMAKE_CROSSCOMPILING_EMULATOR): the ARMv8 SHA-2 path, and the OpenSSL and portable ones.
 test-cross:
 	scripts/test-cross.sh $(BUILD)
 
 test-consumer:
 	tests/consumer/run.sh . $(BUILD)/consumer
 
-# One cp310-abi3 wheel: pytest on Debian's python3, a smoke test on every pyenv CPython >= 3.10.
-test-python: build
-	PYLON_IDV_REQUIRE_C_CLI=1 scripts/test-python.sh
+# The Python suites are nox sessions (noxfile.py; `$(NOX) -l` lists them): one cp310-abi3 wheel,
+# pytest on Debian's python3, memcheck, refcounts on python3-dbg, the abi3 smoke on every
+# CPython >= 3.10 found (pyenv's and /usr/bin/python3.1X). nox itself: pinned, in build/venv-nox.
+NOX = $(BUILD)/venv-nox/bin/nox
+$(NOX): tests/python/requirements-nox.txt
+	rm -rf $(BUILD)/venv-nox
+	/usr/bin/python3 -m venv $(BUILD)/venv-nox
+	$(BUILD)/venv-nox/bin/pip install -q --disable-pip-version-check -r tests/python/requirements-nox.txt
 
-# Python distribution: dist/ gets the sdist and the manylinux cp310-abi3 wheel (auditwheel,
-# libcrypto linked in); test-dist installs them in fresh Debian roots, the wheel with no
-# compiler and no libcrypto (.ci/run runs it after `make test`).
-# The aarch64 wheel is cross-built (gcc-aarch64-linux-gnu, a Debian arm64 sysroot) and
-# installed and run by Debian's arm64 python3 under qemu-aarch64.
-.PHONY: dist dist-python dist-aarch64 test-dist test-dist-python
-dist: dist-python dist-aarch64
-dist-python:
-	scripts/dist-python.sh
+test-python: build $(NOX)
+	PYLON_IDV_REQUIRE_C_CLI=1 BUILD=$(BUILD) $(NOX) -s tests memcheck refcount abi3
+
+# Release files: dist/ holds what a Python release tool uploads (`twine check dist/*`): the sdist
+# and the manylinux cp310-abi3 wheels, x86-64 and aarch64 (scikit-build-core through
+# `python -m build`, auditwheel, abi3audit --strict; libcrypto linked in); the Lua source rock
+# goes beside it, in dist-lua/ (a folder inside dist/ would fail `twine check dist/*`).
+# test-dist installs the Python files in fresh Debian roots, the wheel with no compiler and no
+# libcrypto (.ci/run runs it after `make test`).
+# The aarch64 wheel is cross-built (gcc-aarch64-linux-gnu, a Debian arm64 sysroot,
+# cmake/cross-linux.cmake) and installed and run by Debian's arm64 python3 under qemu-aarch64.
+dist: dist-python dist-aarch64 dist-lua
+dist-python: $(NOX)
+	BUILD=$(BUILD) $(NOX) -s dist
 dist-aarch64: dist-python
-	scripts/dist-python-aarch64.sh
-test-dist: test-dist-python dist-aarch64
+	BUILD=$(BUILD) $(NOX) -s dist_aarch64
+test-dist: test-dist-python dist-aarch64 dist-lua
+	$(BUILD)/nox/dist/bin/twine check --strict dist/*
 test-dist-python: dist-python
 	scripts/test-dist-python.sh
 
@@ -103,10 +114,10 @@ test-browser:
 test-lua:
 	scripts/test-lua.sh $(BUILD)
 
-# Django, Flask, FastAPI (pinned from PyPI into build/venv-integrations) and nginx +
-# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium.
-test-integrations:
-	scripts/test-integrations.sh $(BUILD)
+# Django, Flask, FastAPI (pinned from PyPI, tests/integration/requirements.txt) and nginx +
+# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium (nox -s integrations).
+test-integrations: $(NOX)
+	BUILD=$(BUILD) $(NOX) -s integrations
 
 # The docs site (docs/, mkdocs.yml): `make docs` builds it into site/ (mkdocs build --strict, the
 # tools pinned in docs/requirements.txt, in build/venv-docs); `make test-docs` also checks that
@@ -118,10 +129,27 @@ docs:
 test-docs: build
 	@scripts/docs.sh test $(BUILD)
 
-# libFuzzer targets under ASan+UBSan (clang): each for FUZZ_SECONDS (60 in `make test`).
+# libFuzzer targets under ASan+UBSan (clang, -DPYLON_IDV_FUZZ=ON): `make test-fuzz` replays each
+# seed corpus (ctest -L fuzz) and runs each target for FUZZ_SECONDS (60) on a copy of it.
 FUZZ_SECONDS ?= 60
 fuzz test-fuzz:
-	FUZZ_SECONDS=$(FUZZ_SECONDS) scripts/fuzz.sh
+	@command -v clang >/dev/null || exec scripts/why-missing.sh fuzz clang clang
+	CC=clang $(CMAKE) -S . -B $(BUILD)/fuzz -DPYLON_IDV_FUZZ=ON -DCMAKE_BUILD_TYPE=Debug \
+	    -DPYLON_IDV_BUILD_CLI=OFF -DPYLON_IDV_BUILD_BENCH=OFF >/dev/null
+	$(CMAKE) --build $(BUILD)/fuzz -j$(JOBS) --target fuzz_secret fuzz_sign fuzz_page
+	cd $(BUILD)/fuzz && ctest --output-on-failure -L fuzz
+	@[ "$(FUZZ_SECONDS)" != 0 ] || exit 0; for t in fuzz_secret fuzz_sign fuzz_page; do \
+	    rm -rf $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts && mkdir -p $(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/artifacts; \
+	    cp tests/fuzz/corpus/$$t/* $(BUILD)/fuzz/corpus/$$t/; \
+	    dict=; [ ! -f tests/fuzz/$$t.dict ] || dict=-dict=tests/fuzz/$$t.dict; \
+	    len=1024; [ $$t != fuzz_secret ] || len=512; \
+	    echo "== $$t for $(FUZZ_SECONDS)s (log: $(BUILD)/fuzz/$$t.log)"; \
+	    $(BUILD)/fuzz/$$t -max_total_time=$(FUZZ_SECONDS) -max_len=$$len -timeout=10 \
+	        -rss_limit_mb=2048 -print_final_stats=1 $$dict -artifact_prefix=$(BUILD)/fuzz/artifacts/$$t- \
+	        $(BUILD)/fuzz/corpus/$$t >$(BUILD)/fuzz/$$t.log 2>&1 \
+	        || { tail -n 40 $(BUILD)/fuzz/$$t.log >&2; echo "fuzz: $$t FAILED (input in $(BUILD)/fuzz/artifacts)" >&2; exit 1; }; \
+	    grep -E '^stat::number_of_executed_units' $(BUILD)/fuzz/$$t.log; \
+	done
 
 # A benchmark, not a timed test: `make test` only proves it runs (--quick).
 # It also writes the Performance page's figures (docs/snippets/bench-results.md, with the run's
@@ -155,26 +183,18 @@ openresty-example: build
 	@mkdir -p build/openresty/temp build/openresty/share/pylon_idv/static
 	@# the pure-Lua modules and pylon-chat.js where the rock would put them (lua_package_path)
 	@if [ -d bindings/lua/pylon_idv ]; then cp -R bindings/lua/pylon_idv/. build/openresty/share/pylon_idv/; fi
-	@js=$$(git ls-files -- '*pylon-chat.js' 2>/dev/null | head -n 1); \
-	    if [ -n "$$js" ]; then cp "$$js" build/openresty/share/pylon_idv/static/; fi
+	cp web/pylon-chat.js build/openresty/share/pylon_idv/static/
 	@echo 'now: PYLON_IDENTITY_SECRET=$$(build/c/pylon-idv generate-secret) nginx -p "$$PWD" -c examples/openresty/nginx.conf'
 
-# Release files in dist/: the Lua source rock (dist-lua); the Python sdist and wheel join `dist`.
-dist: dist-lua
-
-# dist/pylon_idv-<version>-1.src.rock, offline, from the tracked files of this checkout
-# (`luarocks install dist/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
+# dist-lua/pylon_idv-<version>-1.src.rock, offline, from the tracked files of this checkout
+# (`luarocks install dist-lua/pylon_idv-<version>-1.src.rock` builds it in a temporary directory).
 dist-lua:
-	@scripts/dist-lua.sh dist
-
-# The rockspecs, written from the tree (sources, pure-Lua modules, pylon-chat.js, version).
-rockspecs:
-	@scripts/gen-rockspecs.sh
+	@scripts/dist-lua.sh dist-lua
 
 # Everything any build leaves: build/ and dist/, and what `luarocks make` (pylon_idv.so,
-# core/src/*.o) and setup.py (egg-info, __pycache__) drop into the checkout.
+# core/src/*.o) and Python (__pycache__) drop into the checkout.
 clean:
-	rm -rf $(BUILD) build dist site *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
+	rm -rf $(BUILD) build dist dist-lua site *.egg-info bindings/python/*.egg-info .pytest_cache .hypothesis \
 	    luarocks-tree lua_modules tests/fuzz/corpus-run crash-* leak-* timeout-*
 	find . -path ./.git -prune -o -path './.venv*' -prune -o \
 	    \( -name '*.o' -o -name '*.so' -o -name '__pycache__' \) -print | xargs rm -rf

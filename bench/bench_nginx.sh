@@ -41,7 +41,7 @@ conns=32 threads=2
 wrk=${WRK:-/usr/bin/wrk}
 nginx=${NGINX:-nginx}
 luajit_inc=${LUAJIT_INC:-/usr/include/luajit-2.1}
-chat_js=$root/bindings/python/pylon_idv/static/pylon-chat.js
+chat_js=$root/web/pylon-chat.js
 lua_src=${LUA_SRC:-$root/bindings/lua}
 
 why() { exec "$root/scripts/why-missing.sh" bench_nginx "$@"; }

@@ -1,13 +1,14 @@
 #!/bin/sh
 # bench_python.sh [--quick] -- the Python binding against the usual Python idioms (issue 5).
-# Uses the venv at ${BUILD:-build}/venv-py, building it (scripts/test-python.sh --build-only)
-# when it is missing. Prints markdown tables; --quick runs a few short rounds (CI).
+# Uses the venv at ${BUILD:-build}/venv-py (make test-python's), made by a plain
+# `pip install .` when it is missing. Prints markdown tables; --quick runs a few short rounds (CI).
 set -eu
 cd "$(dirname "$0")/.."
 venv=${BUILD:-build}/venv-py
 if ! "$venv/bin/python" -c 'import pylon_idv' >/dev/null 2>&1; then
-    echo "   (building the Python wheel: scripts/test-python.sh --build-only)" >&2
-    scripts/test-python.sh --build-only >/dev/null
+    echo "   (building the Python binding: pip install . into $venv)" >&2
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check . >/dev/null
 fi
 # The floor behind a Python call (bench/floor_py.c): built here, for this venv's Python.
 floor_dir=$PWD/${BUILD:-build}/bench-floor-py

@@ -1,5 +1,5 @@
 # The version: PYLON_IDV_VERSION_STRING in core/include/pylon_idv.h, the one source of truth
-# (the same rule as scripts/version.sh), which must agree with MAJOR/MINOR/PATCH there.
+# which must agree with MAJOR/MINOR/PATCH there. (Python metadata: pyproject.toml's regex.)
 # Sets PYLON_IDV_VERSION.
 file(STRINGS "${CMAKE_CURRENT_LIST_DIR}/../core/include/pylon_idv.h" _pi_lines
      REGEX "^#define PYLON_IDV_VERSION_")
@@ -20,4 +20,8 @@ endforeach()
 if(NOT PYLON_IDV_VERSION OR NOT PYLON_IDV_VERSION STREQUAL _pi_num)
   message(FATAL_ERROR "PYLON_IDV_VERSION_STRING \"${PYLON_IDV_VERSION}\" and MAJOR.MINOR.PATCH "
                       "${_pi_num} in core/include/pylon_idv.h disagree")
+endif()
+# `cmake -P cmake/pylon_idv_version.cmake` prints it (for the scripts).
+if(CMAKE_SCRIPT_MODE_FILE STREQUAL CMAKE_CURRENT_LIST_FILE)
+  execute_process(COMMAND ${CMAKE_COMMAND} -E echo "${PYLON_IDV_VERSION}")
 endif()

@@ -1,6 +1,7 @@
 -- Release rockspec for pylon_idv 0.1.0.
--- Written by scripts/gen-rockspecs.sh (`make rockspecs`) from the source tree: edit that
--- script, not this file (tests/lua/rockspec_spec.lua fails when the two disagree).
+-- Written by hand; tests/lua/rockspec_spec.lua fails when it disagrees with the tree (every
+-- core/src/*.c, every pure-Lua module, web/pylon-chat.js, the core's version, the same build
+-- as pylon_idv-scm-1.rockspec).
 rockspec_format = "3.0"
 package = "pylon_idv"
 version = "0.1.0-1"
@@ -57,7 +58,7 @@ build = {
    },
    install = {
       -- share/lua/5.x/pylon_idv/static/pylon-chat.js, beside the pure-Lua modules
-      lua = { ["pylon_idv.static.pylon-chat"] = "bindings/python/pylon_idv/static/pylon-chat.js" },
+      lua = { ["pylon_idv.static.pylon-chat"] = "web/pylon-chat.js" },
    },
 }
 test = {

@@ -1,7 +1,7 @@
 #!/bin/sh
 # demo-python.sh [EMAIL] -- the Python binding doing its job, in a few lines (make demo).
-# Uses PYLON_IDENTITY_SECRET (a new secret when unset) and the wheel/venv that
-# `scripts/test-python.sh --build-only` builds, building it first when missing.
+# Uses PYLON_IDENTITY_SECRET (a new secret when unset) and build/venv-py (the venv of
+# `make test-python`), made first when missing by a plain `pip install .`.
 set -eu
 cd "$(dirname "$0")/.."
 email=${1:-jane@example.com}
@@ -13,8 +13,9 @@ if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; 
     exit 0
 fi
 if ! "$venv/bin/python" -c 'import pylon_idv' >/dev/null 2>&1; then
-    echo "   (building the Python wheel: scripts/test-python.sh --build-only)"
-    scripts/test-python.sh --build-only >/dev/null
+    echo "   (building the Python binding: pip install . into $venv)"
+    [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
+    "$venv/bin/python" -m pip install -q --disable-pip-version-check . >/dev/null
 fi
 cd "$venv"    # import the installed package, never a source tree
 EMAIL=$email bin/python - <<'PY'

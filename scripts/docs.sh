@@ -12,7 +12,7 @@
 # plain venv over Debian's python3). The examples run against: the CMake-built Lua module
 # for lua5.4 (BUILD_DIR/docs-lua), BUILD_DIR/c (make build: pylon-idv, libpylon_idv.so), and
 # BUILD_DIR/venv-integrations (pylon_idv and the pinned frameworks; made here as
-# scripts/test-integrations.sh makes it when it is missing).
+# make test-integrations (nox -s integrations) makes it when it is missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 mode=${1:-build}

@@ -17,7 +17,7 @@ core_test="openssl valgrind groff-base"
 # lists -lz -lzstd in Libs.private, so their dev packages must be there.
 consumer="zlib1g-dev libzstd-dev"
 # Python: the interpreter, its headers and venv; build tools and the suite's tools come from
-# PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, scripts/requirements-dist.txt).
+# PyPI at pinned versions (pyproject.toml, tests/python/requirements.txt, tests/python/requirements-dist.txt).
 # python3-websocket is for tests/integration/browser.py on the system python3 (test-browser,
 # test-integrations, and test-docs, whose own tools come from PyPI: docs/requirements.txt).
 python="python3 python3-dev python3-venv python3-dbg python3-websocket"
@@ -128,6 +128,19 @@ for item in $want; do
     done
     [ $have = 1 ] || missing="$missing $item"
 done
+
+# Every other CPython >= 3.10 this release packages (Debian unstable: 3.13, 3.14, 3.15), with
+# its venv module and headers: the abi3 smoke (nox -s abi3) runs the wheel on each, and a
+# `pip install .` on the oldest and the newest. None is an error.
+if [ $c_only = 0 ] && [ $minimal = 0 ]; then
+    for v in 10 11 12 13 14 15 16 17 18 19; do
+        for p in "python3.$v-venv" "python3.$v-dev"; do
+            installed "$p" && continue
+            ensure_lists
+            if candidate "$p"; then missing="$missing $p"; fi
+        done
+    done
+fi
 
 [ -z "$missing" ] && exit 0
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# test-dist-python.sh -- prove what `make dist` put into dist/ (scripts/dist-python.sh),
+# test-dist-python.sh -- prove what `make dist` put into dist/ (nox -s dist),
 # each in a brand-new minimal Debian 12 root (scripts/fresh-root.sh, or FRESH_ROOT):
 #
 # 1. the manylinux wheel, on a machine with NO compiler and NO libcrypto: python3 and
@@ -10,8 +10,9 @@
 #    process, the console script works, and tests/python/smoke_abi3.py passes.
 # 2. the sdist, on a machine with a compiler and headers (build-essential, libssl-dev,
 #    python3-dev, python3-venv): `pip install pylon_idv-*.tar.gz` in a plain venv (build
-#    isolation: the pinned setuptools from PyPI), then the sdist's own test suite (pytest and
-#    friends from PyPI at the pins of its tests/python/requirements.txt) against the install.
+#    isolation: the pinned scikit-build-core, and CMake >= 3.26 as the root has none, from
+#    PyPI), then the sdist's own test suite (pytest and friends from PyPI at the pins of its
+#    tests/python/requirements.txt) against the install.
 #
 # Needs root (chroot) and network access to Debian and PyPI; about 1-3 minutes per root.
 set -euo pipefail
@@ -24,7 +25,7 @@ mkdir -p "$BUILD_DIR"
 say() { printf '\n== %s\n' "$*"; }
 die() { echo "test-dist-python.sh: $*" >&2; exit 1; }
 
-version=$(scripts/version.sh)
+version=$(cmake -P cmake/pylon_idv_version.cmake)
 shopt -s nullglob
 wheels=("$DIST"/pylon_idv-"$version"-cp310-abi3-manylinux*_x86_64.whl)
 sdists=("$DIST"/pylon_idv-"$version".tar.gz)

@@ -122,14 +122,14 @@ for v in $versions; do
   so=$tree/lib/lua/$abi/pylon_idv.so
   [ -f "$so" ] || { echo "test-lua: $so not built" >&2; failed+=("$v:install"); continue; }
   js=$tree/share/lua/$abi/pylon_idv/static/pylon-chat.js
-  cmp -s "$js" bindings/python/pylon_idv/static/pylon-chat.js || { echo "test-lua: $js not installed" >&2; failed+=("$v:pylon-chat.js"); }
+  cmp -s "$js" web/pylon-chat.js || { echo "test-lua: $js not installed" >&2; failed+=("$v:pylon-chat.js"); }
   grep -q -- "-I[^ ]*luajit" "$log" || [ "$v" != luajit ] || { echo "test-lua: LuaJIT build did not use LuaJIT headers" >&2; failed+=("$v:build"); }
   # require "pylon_idv" from the tree signs (the shared vector: crossref.tsv row 'ascii')
   got=$(S=$SECRET LUA_CPATH="$tree/lib/lua/$abi/?.so" "$interp" -e '
     local idv = require "pylon_idv"
     io.write(idv.sign("jane@example.com", os.getenv("S")), " ", idv._VERSION)' 2>&1)
-  if [ "$got" = "$JANE_HASH $(scripts/version.sh)" ]; then
-    summary+=("$(printf '%-7s' "$v") src.rock installed offline; require \"pylon_idv\" signs (vector hash), _VERSION $(scripts/version.sh)")
+  if [ "$got" = "$JANE_HASH $(cmake -P cmake/pylon_idv_version.cmake)" ]; then
+    summary+=("$(printf '%-7s' "$v") src.rock installed offline; require \"pylon_idv\" signs (vector hash), _VERSION $(cmake -P cmake/pylon_idv_version.cmake)")
   else
     echo "test-lua: Lua $v: require/sign from the rock's tree gave: $got" >&2; failed+=("$v:sign")
   fi
@@ -244,7 +244,6 @@ if [ "${MAKE_CHECK:-1}" != 0 ] && [[ " $versions " == *" 5.4 "* ]]; then
     js=$(find . -name pylon-chat.js -not -path './build*' | head -n 1)
     [ -n "$js" ] || { mkdir -p static; printf '/* stand-in */\n' > static/pylon-chat.js; js=./static/pylon-chat.js; }
     find . -type f | LC_ALL=C sort > "$out/make-check-before.txt"
-    scripts/gen-rockspecs.sh
     luarocks --lua-version 5.4 --tree "$mtree" make pylon_idv-scm-1.rockspec > "$out/make-check.log" 2>&1
     [ -f pylon_idv.so ] && [ -f core/src/hex.o ]        # where luarocks make leaves them
     [ -f "$mtree/share/lua/5.4/pylon_idv/openresty.lua" ]
@@ -266,7 +265,7 @@ if [ "${MAKE_CHECK:-1}" != 0 ] && [[ " $versions " == *" 5.4 "* ]]; then
   ) >> "$out/make-check.log" 2>&1
   mc_rc=$?                            # (not `|| ...`: that would switch off set -e inside)
   if [ $mc_rc = 0 ]; then
-    # the stand-ins and the regenerated rockspecs are tracked-file edits here, not build output
+    # the stand-ins are tracked-file edits here, not build output
     (cd "$cp_dir" && find . -type f | LC_ALL=C sort) > "$out/make-check-after.txt"
     if diff -u "$out/make-check-before.txt" "$out/make-check-after.txt" > "$out/make-check.diff"; then
       summary+=("luarocks make (copy): pylon_idv.so + .o in place, pure-Lua module + pylon-chat.js installed and found; make clean left exactly the sources")

@@ -2,10 +2,11 @@
  * _pylon_idv.c -- the CPython binding: a thin translation layer over the C core. This file
  * holds the module (state, set-up); args.c, hash.c and page.c the rest (_pylon_idv.h).
  *
- * Built against the stable ABI (setup.py defines Py_LIMITED_API=0x030A0000), so one
- * cp310-abi3 wheel serves every CPython from 3.10 on. Multi-phase initialisation: all state
- * (the exceptions, the Signer type, interned keyword names) lives in the module state, the
- * Signer type is a heap type, nothing is static but constants; so every (sub)interpreter
+ * Built against the stable ABI (bindings/python/CMakeLists.txt: USE_SABI 3.10, that is
+ * Py_LIMITED_API=0x030A0000), so one cp310-abi3 wheel serves every CPython from 3.10 on.
+ * Multi-phase initialisation: all state (the exceptions, the Signer type, interned keyword
+ * names) lives in the module state, the Signer type is a heap type, nothing is static but
+ * constants; so every (sub)interpreter
  * gets its own module and no lock is needed (the C signer is immutable once built).
  *
  * Inputs: an email is str (UTF-8, strict) or any bytes-like object; a secret is str or
@@ -131,7 +132,10 @@ PyDoc_STRVAR(module_doc,
  * Free threading (Py_mod_gil) is not declared: abi3 extensions do not load on free-threaded
  * builds, and a non-limited build would need a review of the GIL-less paths first.
  */
-#if defined(Py_mod_multiple_interpreters)
+/* (Not by Py_mod_multiple_interpreters alone: 3.15's headers define the slot ID for the 3.10
+ * limited API too, but not its value Py_MOD_PER_INTERPRETER_GIL_SUPPORTED.) */
+#if defined(Py_mod_multiple_interpreters) && defined(Py_MOD_PER_INTERPRETER_GIL_SUPPORTED) \
+    && (!defined(Py_LIMITED_API) || Py_LIMITED_API + 0 >= 0x030C0000)
 #  define PI_MOD_MULTIPLE_INTERPRETERS Py_mod_multiple_interpreters
 #  define PI_PER_INTERPRETER_GIL Py_MOD_PER_INTERPRETER_GIL_SUPPORTED
 #  define PI_STATIC_SUBINTERPRETER_SLOT 1

@@ -18,7 +18,7 @@ extern "C" {
 #endif
 
 /* A binding that compiles the core into itself (the Lua module through its rockspec and
- * CMake, the Python extension through setup.py) defines PYLON_IDV_EMBED: the API stays
+ * CMake, the Python extension through bindings/python/CMakeLists.txt) defines PYLON_IDV_EMBED: the API stays
  * private to it, so a process that also loads libpylon_idv.so never binds one module's calls
  * to another copy. */
 #if defined(PYLON_IDV_API)
@@ -45,7 +45,7 @@ extern "C" {
 #endif
 
 /* The version, also at compile time. The one source of truth: pylon_idv_version() returns
- * PYLON_IDV_VERSION_STRING, and CMake, setup.py and the rockspec checks read these lines. */
+ * PYLON_IDV_VERSION_STRING, and CMake, pyproject.toml and the rockspec checks read these lines. */
 #define PYLON_IDV_VERSION_MAJOR  0
 #define PYLON_IDV_VERSION_MINOR  1
 #define PYLON_IDV_VERSION_PATCH  0

@@ -10,7 +10,7 @@
  * The path is chosen once, when the library is loaded (a constructor: before any thread can
  * sign), from the CPU: cpuid leaf 7 EBX bit 29 plus SSSE3 and SSE4.1 on x86-64,
  * getauxval(AT_HWCAP) & HWCAP_SHA2 on aarch64 Linux. Every file of the core still builds with
- * one set of flags (`cc -O2 -c` on each, as setup.py and the rockspec do): only the functions below carry the target.
+ * one set of flags (`cc -O2 -c` on each, as the Python extension and the rockspec do): only the functions below carry the target.
  *
  * The SIMD short paths (an email of at most 55 bytes: one block inside, one outside) keep
  * everything in registers: the padded block is assembled from at most four loads of the

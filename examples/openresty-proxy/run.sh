@@ -23,7 +23,7 @@ if [ -z "${PYLON_SUPPORT_SECRET:-}" ]; then
   echo "run.sh: PYLON_SUPPORT_SECRET (the /support/ app's) not set: using a new random one"
 fi
 export PYLON_IDENTITY_SECRET PYLON_SUPPORT_SECRET
-export PYLON_CHAT_JS=${PYLON_CHAT_JS:-$root/bindings/python/pylon_idv/static/pylon-chat.js}
+export PYLON_CHAT_JS=${PYLON_CHAT_JS:-$root/web/pylon-chat.js}
 mkdir -p "$prefix/logs" "$prefix/temp"
 port=${PORT:-8080}; app_port=${APP_PORT:-9000}; auth_port=${AUTH_PORT:-4180}
 sed -e "s|listen 127.0.0.1:8080;|listen 127.0.0.1:$port;|" \

@@ -6,7 +6,7 @@
  * signer_new and add_previous must return that same status, verify 0 (fail closed); and on success every
  * hash must be OpenSSL's HMAC() under the reference-decoded key.
  *
- *   scripts/fuzz.sh            builds and runs it (FUZZ_SECONDS each)
+ *   make fuzz                  builds and runs it (FUZZ_SECONDS each; -DPYLON_IDV_FUZZ=ON)
  */
 #include "ref.h"
 

@@ -333,7 +333,7 @@ def naive_control(browser, pages, want):
 # pylon-chat.js as shipped, and the inline forms as the core prints them (the golden bytes of
 # tests/vectors/page.tsv, the same in C, Python and Lua), each in a small page: what they
 # refuse, and what of the page's own window.pylon / window.Pylon they keep.
-JS_FILE = os.path.join(ROOT, "bindings", "python", "pylon_idv", "static", "pylon-chat.js")
+JS_FILE = os.path.join(ROOT, "web", "pylon-chat.js")
 JS_APP = "app-js_1"
 JS_SETTINGS = '{"app_id":"%s","name":"J\\u003c/script\\u003e"}' % JS_APP
 

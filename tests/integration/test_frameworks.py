@@ -4,7 +4,7 @@
     test_frameworks.py VENV_BIN [django|django-asgi|django-wsgi|flask|fastapi|quart|litestar ...]
 
 VENV_BIN holds python, gunicorn and uvicorn of a venv with pylon_idv and the frameworks of
-tests/integration/requirements.txt (scripts/test-integrations.sh makes it). Each example is
+tests/integration/requirements.txt (nox -s integrations makes it). Each example is
 started exactly as its README section says, on 127.0.0.1 and a free port:
 
     django       examples/django/manage.py rundemo --port P        (runserver)

@@ -6,7 +6,7 @@ nothing of Pylon, with an auth_request to a stand-in for oauth2-proxy.
 
 CPATH_DIR holds the LuaJIT build of pylon_idv.so (scripts/test-lua.sh builds
 build/lua/luajit/lib/lua/5.1); PYLON_CHAT_JS defaults to the one source file
-bindings/python/pylon_idv/static/pylon-chat.js. The example
+web/pylon-chat.js. The example
 examples/openresty-proxy/nginx.conf runs as it is but for its ports and module paths, with
 examples/openresty-proxy/demo_services.py as the app and the auth service, all on 127.0.0.1
 and free ports under a temporary prefix.
@@ -582,7 +582,7 @@ def main():
     cpath = os.path.abspath(sys.argv[1])
     # the one source file of pylon-chat.js (the wheel and the rock ship copies of it)
     CHAT_JS = os.path.abspath(sys.argv[2]) if len(sys.argv) > 2 else os.path.join(
-        ROOT, "bindings", "python", "pylon_idv", "static", "pylon-chat.js")
+        ROOT, "web", "pylon-chat.js")
     js = open(CHAT_JS, "rb").read()
     prefix = tempfile.mkdtemp(prefix="pylon_idv_openresty.")
     os.chmod(prefix, 0o755)

@@ -19,7 +19,7 @@ describe("module", function()
   it("reports the C library's version string", function()
     assert.are.equal("string", type(idv._VERSION))
     assert.is_truthy(idv._VERSION:match("^%d+%.%d+%.%d+$"))
-    assert.are.equal(H.version(), idv._VERSION)   -- the core's macros, via scripts/version.sh
+    assert.are.equal(H.version(), idv._VERSION)   -- the core's macros, via cmake/pylon_idv_version.cmake
   end)
 end)
 

@@ -53,12 +53,12 @@ function M.read(path)
   return s
 end
 
--- The version the C core declares (its macros, wherever they are kept: scripts/version.sh).
+-- The version the C core declares (its macros, read by cmake/pylon_idv_version.cmake).
 function M.version()
-  local p = assert(io.popen('sh "' .. M.root .. '/scripts/version.sh"'))
+  local p = assert(io.popen('cmake -P "' .. M.root .. '/cmake/pylon_idv_version.cmake"'))
   local v = p:read("*l")
   p:close()
-  return assert(v and v:match("^%d+%.%d+%.%d+$") and v, "scripts/version.sh gave no version")
+  return assert(v and v:match("^%d+%.%d+%.%d+$") and v, "cmake/pylon_idv_version.cmake gave no version")
 end
 
 -- Evaluate a rockspec (plain Lua assignments) into a table, on every Lua version.

@@ -6,7 +6,7 @@ package.path = H.root .. "/bindings/lua/?.lua;" .. package.path
 local check = require "pylon_idv.nginx_check"
 
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
-local SCRIPT_FILE = H.root .. "/bindings/python/pylon_idv/static/pylon-chat.js"
+local SCRIPT_FILE = H.root .. "/web/pylon-chat.js"
 
 local function with_env(env, fn)
   local getenv = os.getenv

@@ -8,7 +8,7 @@ local idv = require "pylon_idv"
 
 local SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 local OLD = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff"
-local SCRIPT_FILE = H.root .. "/bindings/python/pylon_idv/static/pylon-chat.js"
+local SCRIPT_FILE = H.root .. "/web/pylon-chat.js"
 
 -- ngx.header as nginx has it: names case-insensitive, '_' the same as '-'
 local function header_table(init)

@@ -3,7 +3,7 @@ debug CPython (Debian python3-dbg), whose sys.gettotalrefcount() counts every re
 
     python3-dbg tests/python/refcount_loop.py [ROUNDS_PER_SAMPLE] [--leak-control]
 
-The extension must be built against the debug interpreter's headers (scripts/test-python.sh
+The extension must be built against the debug interpreter's headers (nox -s refcount
 does it): with Py_DEBUG and the limited API, Py_INCREF/Py_DECREF become calls to
 _Py_IncRef/_Py_DecRef, which keep the total; a release build would change ob_refcnt behind
 the total's back, and the total would drift without any leak. A leaked reference per call

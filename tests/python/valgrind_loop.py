@@ -1,5 +1,5 @@
 """A representative loop over every entry point of the binding, successes and every error
-path, for valgrind memcheck (scripts/test-python.sh runs it) and for the refcount check on a
+path, for valgrind memcheck (nox -s memcheck runs it) and for the refcount check on a
 debug CPython (refcount_loop.py imports round_ from here).
 
     PYTHONMALLOC=malloc valgrind --suppressions=/usr/lib/valgrind/python3.supp \\

@@ -1,6 +1,6 @@
 """Unit tests of pylon_idv.django, pylon_idv.flask and pylon_idv.jinja against the pinned
-frameworks (tests/integration/requirements.txt), run by scripts/test-integrations.sh in
-build/venv-integrations. The live servers and Chromium are in ../test_frameworks.py."""
+frameworks (tests/integration/requirements.txt), run by nox -s integrations in
+its venv (build/nox/integrations). The live servers and Chromium are in ../test_frameworks.py."""
 import hashlib
 import hmac
 import json

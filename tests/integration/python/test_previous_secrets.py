@@ -2,7 +2,7 @@
 Jinja: commas separate the entries; whitespace around an entry is trimmed (by the core); empty
 entries are skipped (and not numbered); an entry with whitespace inside is an error that names
 it (``previous secret #1``): E003 in ``manage.py check``, a ConfigError at start-up in Flask
-and Jinja, never two valid secrets. Run by scripts/test-integrations.sh."""
+and Jinja, never two valid secrets. Run by nox -s integrations."""
 import hashlib
 import hmac
 import os
