@@ -43,7 +43,10 @@ if ! command -v mmdebstrap >/dev/null 2>&1; then
 fi
 if [ ! -s "$cache" ]; then
     echo "fresh-root: building a minimal $suite root (once; cached in $cache)" >&2
-    mmdebstrap --variant=minbase --format=tar --include=ca-certificates,git,make "$suite" "$cache.part" "$mirror" >&2
+    # the registry's copy of a moving suite (sid, testing) can carry an expired Release date:
+    # accept it, here and inside the root (mmdebstrap keeps --aptopt in the root's apt.conf.d)
+    mmdebstrap --variant=minbase --format=tar --include=ca-certificates,git,make \
+        --aptopt='Acquire::Check-Valid-Until "false"' "$suite" "$cache.part" "$mirror" >&2
     mv "$cache.part" "$cache"
 fi
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # test-fresh.sh SUITE 'COMMAND': run COMMAND (a README command: make demo, make test, ...) in a
-# clean clone of HEAD inside a brand-new minimal Debian SUITE root (bullseye, bookworm, trixie),
+# clean clone of HEAD inside a brand-new minimal Debian SUITE root (bullseye, bookworm, trixie, sid),
 # through scripts/fresh-root.sh (or FRESH_ROOT), and report its wall time. This is how the
 # README's table of releases is proven:
 #   scripts/test-fresh.sh trixie   'make demo && make test'
