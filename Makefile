@@ -10,7 +10,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
-        test-cross clean dist dist-lua rockspecs openresty-example docs test-docs
+        test-cross clean dist dist-lua rockspecs openresty-example docs test-docs readme-python
 
 all: build
 
@@ -117,6 +117,11 @@ docs:
 
 test-docs: build
 	@scripts/docs.sh test $(BUILD)
+
+# The PyPI page (bindings/python/README-python.md) from README.md and docs/ (make test-docs
+# fails when the committed file differs: tests/docs/test_readme.py).
+readme-python:
+	@python3 scripts/readme_python.py
 
 # libFuzzer targets under ASan+UBSan (clang): each for FUZZ_SECONDS (60 in `make test`).
 FUZZ_SECONDS ?= 60
