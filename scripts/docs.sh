@@ -4,7 +4,9 @@
 #   scripts/docs.sh build [BUILD_DIR]    site/ by `mkdocs build --strict` (a warning fails)
 #   scripts/docs.sh test  [BUILD_DIR]    the same, then tests/docs:
 #     - the reference pages cover every public name (test_reference.py)
-#     - every python, lua, sh and console block of docs/ runs (test_examples.py)
+#     - every python, lua, sh and console block of docs/ and README.md runs (test_examples.py)
+#     - README.md <= 150 lines with working links; README-python.md is what
+#       scripts/readme_python.py writes (test_readme.py)
 #     - headless Chromium follows the navigation to every page, the search finds
 #       "email_hash", screenshots BUILD_DIR/docs-home.png and docs-django.png (check_site.py)
 #

@@ -214,9 +214,9 @@ if [ "${NGINX_TEST:-1}" != 0 ] && [[ " $versions " == *" luajit "* ]]; then
   fi
 fi
 
-# The README's OpenResty quick start, exactly as shown (its own network namespace, port 8080).
+# The OpenResty quick start (docs/openresty.md), exactly as shown (its own network namespace, port 8080).
 if [ "${NGINX_TEST:-1}" != 0 ]; then
-  echo "== the README's OpenResty quick start (tests/integration/test_openresty_quickstart.sh)"
+  echo "== the OpenResty quick start of docs/openresty.md (tests/integration/test_openresty_quickstart.sh)"
   if tests/integration/test_openresty_quickstart.sh > "$out/quickstart.txt" 2>&1; then
     summary+=("openresty quick start: $(tail -n 1 "$out/quickstart.txt")")
   else

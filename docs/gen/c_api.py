@@ -6,7 +6,8 @@ Every public declaration of the header, in the header's order, with its comment:
 function (a PYLON_IDV_API declaration), type (typedef), macro (#define PYLON_IDV_*) and enum
 constant (PYLON_IDV_*) gets an anchor named after it (#pylon_idv_sign, #PYLON_IDV_OK). A
 declaration with no comment of its own shares the comment of the group it follows (the
-widget's check/size/render trio); one with no comment at all is an error, so the page cannot
+widget's check/size/render trio), and a function right after a section's struct shares the
+section's text (the policy, the problems); one with no comment at all is an error, so the page cannot
 silently lose a description. The include guard PYLON_IDV_H is not part of the API.
 Run by the docs site's hook (docs/gen/hooks.py) at build time; the output is not committed.
 """
@@ -44,6 +45,8 @@ def parse(source):
     entries = []
     pending = None          # the last block comment, not yet attached
     group_comment = None    # the comment a following uncommented declaration shares
+    section_text = ""       # the current section's own text (a function with no comment of
+                            # its own, right after the section's struct, is described there)
     i = 0
     n = len(lines)
 
@@ -67,7 +70,7 @@ def parse(source):
                 title = re.search(r"=+\s*(.+)", text.split("\n")[0]).group(1).strip()
                 rest = "\n".join(text.split("\n")[1:]).strip()
                 entries.append(("section", [title[:1].upper() + title[1:]], "", rest))
-                pending = None
+                pending, section_text = None, rest
             else:
                 pending = text
             i = j + 1
@@ -161,6 +164,8 @@ def parse(source):
                 group_comment = pending
             elif not trailing and group_comment:
                 comment = "(as above) " + group_comment
+            elif not trailing and section_text and entries and entries[-1][0] == "type":
+                comment = "(as the section says) " + section_text
             entries.append(("function", [name], attrs + "\n" + decl, comment))
             pending = None
             i = k

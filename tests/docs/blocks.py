@@ -1,4 +1,4 @@
-"""The code blocks of the docs pages, as the reader sees them.
+"""The code blocks of the docs pages and README.md, as the reader sees them.
 
 A fenced block is ```LANG [title="..."]. What the docs suite does with it (test_examples.py):
   python   run by the Python that has pylon_idv and the frameworks (build/venv-integrations)
@@ -61,8 +61,9 @@ def blocks_of(path, text):
 
 
 def all_blocks():
+    """The blocks of every docs/ page, and of README.md (its examples are run the same way)."""
     docs = os.path.join(ROOT, "docs")
-    out = []
+    out = list(blocks_of("README.md", open(os.path.join(ROOT, "README.md"), encoding="utf-8").read()))
     for dirpath, dirnames, filenames in os.walk(docs):
         dirnames[:] = sorted(d for d in dirnames if d not in ("gen", "snippets"))
         for name in sorted(filenames):

@@ -1,4 +1,4 @@
-"""Every example in docs/ is run (see blocks.py for the rules and the marks).
+"""Every example in docs/ and README.md is run (see blocks.py for the rules and the marks).
 
 PYLON_DOCS_PYTHON   the Python with pylon_idv and the frameworks (build/venv-integrations)
 PYLON_DOCS_LUA      lua5.4; PYLON_DOCS_LUA_CPATH the module built for it

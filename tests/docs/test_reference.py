@@ -7,7 +7,7 @@
   regular expressions, not by the page's generator) has an anchor on the C API page, and
   every function the built library exports (nm -D) is one of them.
 - Lua: docs/reference/lua_api.yml lists exactly the names `require "pylon_idv"`, a
-  signer, and `require "pylon_idv.openresty"` export; each has an anchor on the Lua API page.
+  signer, `require "pylon_idv.openresty"` and `require "pylon_idv.nginx_check"` export; each has an anchor on the Lua API page.
 """
 import ast
 import os
@@ -125,6 +125,7 @@ keys(idv, "pylon_idv ")
 local signer = assert(idv.new(string.rep("ab", 32)))
 keys(getmetatable(signer).__index, "signer ")
 keys(require "pylon_idv.openresty", "pylon_idv.openresty ")
+keys(require "pylon_idv.nginx_check", "pylon_idv.nginx_check ")
 """
 
 
@@ -149,3 +150,24 @@ def test_lua_table_matches_the_modules(site):
     ids = _ids(os.path.join(site, "reference/lua/index.html"))
     for module, name in listed:
         assert "%s-%s" % (module.replace(".", "-"), name) in ids, (module, name)
+
+
+# ------------------------------------------------------------------ problem ids
+
+def test_troubleshooting_lists_exactly_the_cores_problem_ids():
+    """docs/troubleshooting.md's "Problem ids" table has one row per id of the core's table
+    (pylon_idv_problems, read through the Python extension), no more, no fewer."""
+    py = setting("PYLON_DOCS_PYTHON", "build/venv-integrations/bin/python")
+    if not os.path.exists(py):
+        pytest.fail("no %s: scripts/test-docs.sh makes it" % py)
+    out = subprocess.run([py, "-c", "from pylon_idv._pylon_idv import _problems\n"
+                          "print(' '.join(sorted({v[0] for v in _problems().values()})))"],
+                         capture_output=True, text=True, cwd="/")
+    assert out.returncode == 0, out.stderr
+    core = set(out.stdout.split())
+    assert {"E001", "E010", "W004"} <= core
+    text = open(os.path.join(ROOT, "docs/troubleshooting.md"), encoding="utf-8").read()
+    section = text.split("## Problem ids", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `([EW]\d{3})` \|", section, re.M)
+    assert len(rows) == len(set(rows)), "an id listed twice: %s" % rows
+    assert set(rows) == core, "docs %s, core %s" % (sorted(set(rows) - core), sorted(core - set(rows)))

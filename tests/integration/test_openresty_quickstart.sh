@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# test_openresty_quickstart.sh -- the README's OpenResty quick start, run exactly as the README
-# shows it: after its build step (`make openresty-example`), the README's own command line
-# (read from README.md, not retyped here) from the top of the checkout. It listens on
+# test_openresty_quickstart.sh -- the OpenResty quick start (docs/openresty.md), run exactly as
+# the page shows it: after its build step (`make openresty-example`), the page's own command
+# line (read from docs/openresty.md, not retyped here) from the top of the checkout. It listens on
 # 127.0.0.1:8080 as written: the test runs it in a network namespace of its own (unshare -n,
 # loopback only), so that port is free whatever else runs on this machine.
 # Checks: the page carries an email_hash that /verify accepts (200 {"valid":true,"key":0}) and
@@ -15,16 +15,17 @@ command -v nginx >/dev/null || exec scripts/why-missing.sh quickstart nginx ngin
 unshare -n true 2>/dev/null || { echo "quickstart: cannot make a network namespace (unshare -n needs root)" >&2; exit 2; }
 command -v ip >/dev/null || exec scripts/why-missing.sh quickstart ip iproute2
 
-cmd=$(grep -m1 '^PYLON_IDENTITY_SECRET=.* nginx -p "\$PWD" -c examples/openresty/nginx.conf$' README.md || true)
-[ -n "$cmd" ] || { echo "quickstart: README.md shows no 'nginx -p \"\$PWD\" -c examples/openresty/nginx.conf' line" >&2; exit 1; }
-grep -q '^make openresty-example' README.md || { echo "quickstart: README.md shows no 'make openresty-example' step" >&2; exit 1; }
+page=docs/openresty.md
+cmd=$(grep -m1 '^PYLON_IDENTITY_SECRET=.* nginx -p "\$PWD" -c examples/openresty/nginx.conf$' "$page" || true)
+[ -n "$cmd" ] || { echo "quickstart: $page shows no 'nginx -p \"\$PWD\" -c examples/openresty/nginx.conf' line" >&2; exit 1; }
+grep -q '^make openresty-example' "$page" || { echo "quickstart: $page shows no 'make openresty-example' step" >&2; exit 1; }
 
 make --no-print-directory openresty-example >/dev/null
 snapshot() { git status --porcelain --ignored --untracked-files=all | grep -v ' build/' | LC_ALL=C sort || true; }
 before=$(snapshot)
 log=$root/build/openresty/quickstart.log
 
-echo "quickstart: running, as the README shows: $cmd"
+echo "quickstart: running, as $page shows: $cmd"
 set +e
 QS_CMD=$cmd QS_LOG=$log unshare -n bash -c '
   set -u
@@ -74,4 +75,4 @@ after=$(snapshot)
 if [ "$before" = "$after" ]; then echo "ok   nothing written into the checkout outside build/"
 else echo "FAIL the quick start left files in the checkout:"; diff <(echo "$before") <(echo "$after") || true; fails=1; fi
 if [ $fails != 0 ]; then echo "--- $log"; cat "$log"; exit 1; fi
-echo "quickstart: the README's OpenResty quick start works as shown"
+echo "quickstart: the OpenResty quick start ($page) works as shown"
