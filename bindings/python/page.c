@@ -407,28 +407,28 @@ PyDoc_STRVAR(widget_script_doc,
 "A pylon_idv.HTML. Put it after chat_settings_script().");
 
 static PyObject *m_chat_settings(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                               PyObject *kwnames)
+                                 PyObject *kwnames)
 {
     static const pi_sig sig = { "chat_settings", page_names, 3, 2, 3, 1 };
     return page_call(module, &sig, args, nargs, kwnames, PAGE_DICT);
 }
 
 static PyObject *m_chat_settings_json(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                                    PyObject *kwnames)
+                                      PyObject *kwnames)
 {
     static const pi_sig sig = { "chat_settings_json", page_names, 3, 2, 3, 1 };
     return page_call(module, &sig, args, nargs, kwnames, PYLON_IDV_PAGE_JSON);
 }
 
 static PyObject *m_chat_settings_script(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                                      PyObject *kwnames)
+                                        PyObject *kwnames)
 {
     static const pi_sig sig = { "chat_settings_script", page_names, 4, 2, 3, 1 };
     return page_call(module, &sig, args, nargs, kwnames, PYLON_IDV_PAGE_SCRIPT);
 }
 
 static PyObject *m_chat_settings_data(PyObject *module, PyObject *const *args, Py_ssize_t nargs,
-                                    PyObject *kwnames)
+                                      PyObject *kwnames)
 {
     static const pi_sig sig = { "chat_settings_data", page_names, 3, 2, 3, 1 };
     return page_call(module, &sig, args, nargs, kwnames, PYLON_IDV_PAGE_DATA);
