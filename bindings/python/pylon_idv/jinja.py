@@ -128,12 +128,14 @@ class PylonChat:
     async def _render_async(self, context, fields):
         request = _lookup(context, "request")
         try:
+            # a sync hook may still return an awaitable (a partial of an async function):
+            # awaited too; a str or dict, the usual answers, is never one (no inspect call)
             email = self.email(request) if self.email else None
-            if self._awaits[0] or inspect.isawaitable(email):
+            if self._awaits[0] or (type(email) is not str and inspect.isawaitable(email)):
                 email = await email
             if self.fields:
                 extra = self.fields(request)
-                if self._awaits[1] or inspect.isawaitable(extra):
+                if self._awaits[1] or (type(extra) is not dict and inspect.isawaitable(extra)):
                     extra = await extra
                 if fields:
                     extra = dict(extra or {}, **fields)
