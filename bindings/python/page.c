@@ -127,6 +127,47 @@ static int keep(page_args *a, PyObject *owner)
     return rc;
 }
 
+/* fields[i] from a keyword (key) and its value, as the core's builder takes it. */
+static int page_field(const char *fname, page_args *a, size_t i, PyObject *key,
+                      PyObject *value)
+{
+    pylon_idv_field *f = &a->fields[i];
+    PyObject *owner;
+    const char *p;
+    size_t n;
+
+    if (page_text(key, &p, &n, &owner) < 0 || keep(a, owner) < 0) return -1;
+    f->key = p; f->key_len = n; f->index = i;
+    a->values[i] = value;
+    if (value == Py_None) {
+        f->type = PYLON_IDV_VALUE_NONE;
+    } else if (PyBool_Check(value)) {
+        f->type = PYLON_IDV_VALUE_BOOL;
+        f->boolean = value == Py_True;
+    } else if (PyLong_Check(value)) {
+        int overflow = 0;
+        long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
+        if (v == -1 && PyErr_Occurred()) return -1;
+        f->type = overflow ? PYLON_IDV_VALUE_INT_HUGE : PYLON_IDV_VALUE_INT;
+        f->integer = v;
+    } else if (PyFloat_Check(value)) {
+        f->type = PYLON_IDV_VALUE_FLOAT;
+        f->number = PyFloat_AsDouble(value);
+        if (f->number == -1.0 && PyErr_Occurred()) return -1;
+    } else if (PyUnicode_Check(value)) {
+        f->type = PYLON_IDV_VALUE_STRING;
+        if (page_text(value, &p, &n, &owner) < 0 || keep(a, owner) < 0) return -1;
+        f->str = p; f->str_len = n;
+    } else {
+        char label[96], what[128];
+        pylon_idv_field_label(label, sizeof label, f->key, f->key_len);
+        snprintf(what, sizeof what, "%s", label);
+        page_type_error(fname, what, "str, int, float, bool or None", value);
+        return -1;
+    }
+    return 0;
+}
+
 /* Sort the call into a page_args by the one argument parser: email and secret_or_signer
  * (by position or keyword), app_id (and nonce, for the script form) by keyword, and every
  * other keyword a field (**fields). */
@@ -161,42 +202,9 @@ static int page_parse(const pi_sig *sig, const module_state *st, PyObject *const
     a->app_id = out[2];
     a->nonce = sig->n > 3 ? out[3] : NULL;
     for (r = 0; r < nrest; r++) {
-        pylon_idv_field *f = &a->fields[i];
-        PyObject *owner;
-        const char *p;
-        size_t n;
         key = PyTuple_GetItem(kwnames, rest[r]);
         value = args[nargs + rest[r]];
-        if (key == NULL) goto done;
-        if (page_text(key, &p, &n, &owner) < 0 || keep(a, owner) < 0) goto done;
-        f->key = p; f->key_len = n; f->index = i;
-        a->values[i] = value;
-        if (value == Py_None) {
-            f->type = PYLON_IDV_VALUE_NONE;
-        } else if (PyBool_Check(value)) {
-            f->type = PYLON_IDV_VALUE_BOOL;
-            f->boolean = value == Py_True;
-        } else if (PyLong_Check(value)) {
-            int overflow = 0;
-            long long v = PyLong_AsLongLongAndOverflow(value, &overflow);
-            if (v == -1 && PyErr_Occurred()) goto done;
-            f->type = overflow ? PYLON_IDV_VALUE_INT_HUGE : PYLON_IDV_VALUE_INT;
-            f->integer = v;
-        } else if (PyFloat_Check(value)) {
-            f->type = PYLON_IDV_VALUE_FLOAT;
-            f->number = PyFloat_AsDouble(value);
-            if (f->number == -1.0 && PyErr_Occurred()) goto done;
-        } else if (PyUnicode_Check(value)) {
-            f->type = PYLON_IDV_VALUE_STRING;
-            if (page_text(value, &p, &n, &owner) < 0 || keep(a, owner) < 0) goto done;
-            f->str = p; f->str_len = n;
-        } else {
-            char label[96], what[128];
-            pylon_idv_field_label(label, sizeof label, f->key, f->key_len);
-            snprintf(what, sizeof what, "%s", label);
-            page_type_error(fname, what, "str, int, float, bool or None", value);
-            goto done;
-        }
+        if (key == NULL || page_field(fname, a, i, key, value) < 0) goto done;
         i++;
     }
     a->nfields = i;
@@ -289,12 +297,12 @@ fail:
     return NULL;
 }
 
-static PyObject *page_call(PyObject *module, const pi_sig *sig, PyObject *const *args,
-                           Py_ssize_t nargs, PyObject *kwnames, int kind)
+/* The page of a parsed call: every check, the hash, then the form (kind) rendered, with tail
+ * (may be empty) appended to it in the same string. Frees a. */
+static PyObject *page_build(module_state *st, const char *fname, page_args *a_, int kind,
+                            const char *tail, size_t tail_len)
 {
-    const char *fname = sig->fname;
-    module_state *st = get_state(module);
-    page_args a;
+    page_args a = *a_;
     pylon_idv_page p;
     pylon_idv_page_error err;
     pi_buf s = { 0 };
@@ -303,9 +311,7 @@ static PyObject *page_call(PyObject *module, const pi_sig *sig, PyObject *const 
     char stack[2048], *out = stack;
     size_t size, n;
 
-    if (st == NULL) return NULL;
     memset(&p, 0, sizeof p);
-    if (page_parse(sig, st, args, nargs, kwnames, &a) < 0) goto done;
     /* Types, in the order of the signature. */
     if (a.email != Py_None) {
         PyObject *owner;
@@ -340,18 +346,95 @@ static PyObject *page_call(PyObject *module, const pi_sig *sig, PyObject *const 
     }
     if (kind == PAGE_DICT) { res = page_dict(&p, &a); goto done; }
     size = pylon_idv_page_size(&p, kind);
-    if (size == 0 || size > (size_t)PY_SSIZE_T_MAX) { PyErr_NoMemory(); goto done; }
+    if (size == 0 || tail_len > (size_t)PY_SSIZE_T_MAX - size) { PyErr_NoMemory(); goto done; }
+    size += tail_len;
     if (size > sizeof stack && (out = (char *)PyMem_Malloc(size)) == NULL) {
         PyErr_NoMemory();
         goto done;
     }
     n = pylon_idv_page_render(out, &p, kind);
-    res = page_result(st, out, n, kind != PYLON_IDV_PAGE_JSON);
+    if (tail_len > 0) memcpy(out + n, tail, tail_len);
+    res = page_result(st, out, n + tail_len, kind != PYLON_IDV_PAGE_JSON);
     if (out != stack) PyMem_Free(out);
 done:
     buf_release(&s);
     page_args_free(&a);
     return res;
+}
+
+static PyObject *page_call(PyObject *module, const pi_sig *sig, PyObject *const *args,
+                           Py_ssize_t nargs, PyObject *kwnames, int kind)
+{
+    module_state *st = get_state(module);
+    page_args a;
+
+    if (st == NULL) return NULL;
+    if (page_parse(sig, st, args, nargs, kwnames, &a) < 0) {
+        page_args_free(&a);
+        return NULL;
+    }
+    return page_build(st, sig->fname, &a, kind, "", 0);
+}
+
+PyDoc_STRVAR(data_tag_doc,
+"_data_tag($module, tail, email, signer, app_id, fields, /)\n--\n\n"
+"chat_settings_data(email, signer, app_id=app_id, **fields) + tail, built as one\n"
+"pylon_idv.HTML: for pylon_idv._web's data mode, whose tail (the pylon-chat.js tag) is made\n"
+"once. fields is a dict (or None); every check is chat_settings_data()'s.");
+
+static PyObject *m_data_tag(PyObject *module, PyObject *const *args, Py_ssize_t nargs)
+{
+    module_state *st = get_state(module);
+    PyObject *key, *value, *fields;
+    Py_ssize_t pos = 0, nf;
+    const char *tail;
+    Py_ssize_t tail_len;
+    page_args a;
+    size_t i = 0;
+
+    if (st == NULL) return NULL;
+    if (nargs != 5) {
+        PyErr_Format(PyExc_TypeError, "_data_tag() takes exactly 5 arguments (%zd given)",
+                     nargs);
+        return NULL;
+    }
+    fields = args[4];
+    if (!PyUnicode_Check(args[0]) || (fields != Py_None && !PyDict_Check(fields))) {
+        PyErr_SetString(PyExc_TypeError, "_data_tag(): tail must be a str, fields a dict");
+        return NULL;
+    }
+    if ((tail = PyUnicode_AsUTF8AndSize(args[0], &tail_len)) == NULL) return NULL;
+    memset(&a, 0, sizeof a);
+    a.email = args[1];
+    a.secret = args[2];
+    a.app_id = args[3];
+    nf = fields == Py_None ? 0 : PyDict_Size(fields);
+    if ((a.owners = PyList_New(0)) == NULL) return NULL;
+    if (nf > 0) {
+        a.fields = (pylon_idv_field *)PyMem_Calloc((size_t)nf, sizeof *a.fields);
+        a.values = (PyObject **)PyMem_Calloc((size_t)nf, sizeof *a.values);
+        if (a.fields == NULL || a.values == NULL) {
+            PyErr_NoMemory();
+            page_args_free(&a);
+            return NULL;
+        }
+        while (PyDict_Next(fields, &pos, &key, &value)) {
+            if (!PyUnicode_Check(key)) {
+                PyErr_SetString(PyExc_TypeError,
+                                "chat_settings_data(): field names must be str");
+                page_args_free(&a);
+                return NULL;
+            }
+            if (page_field("chat_settings_data", &a, i, key, value) < 0) {
+                page_args_free(&a);
+                return NULL;
+            }
+            i++;
+        }
+    }
+    a.nfields = i;
+    return page_build(st, "chat_settings_data", &a, PYLON_IDV_PAGE_DATA, tail,
+                      (size_t)tail_len);
 }
 
 PyDoc_STRVAR(chat_settings_doc,
@@ -572,5 +655,6 @@ PyMethodDef pi_page_methods[] = {
     { "script_tag", FN(m_script_tag), FASTKW, script_tag_doc },
     { "csp_sources", FN(m_csp_sources), METH_NOARGS, csp_sources_doc },
     { "_problems", FN(m_problems), METH_NOARGS, problems_doc },
+    { "_data_tag", FN(m_data_tag), METH_FASTCALL, data_tag_doc },
     { NULL, NULL, 0, NULL }
 };

@@ -133,6 +133,9 @@ def round_(i):
     h2 = pylon_idv.chat_settings_data(e, SIGNER, app_id="a", name=HOSTILE)
     check(h2.__html__() is h2 and h in h2, "data element")
     check("widget/app" in pylon_idv.widget_script("app", nonce="n%d" % i), "widget")
+    h3 = pylon_idv._pylon_idv._data_tag("<t" + "x" * 3000 + ">", e, SIGNER, "a", {"name": HOSTILE})
+    check(h3 == h2 + "<t" + "x" * 3000 + ">", "data element and tag, heap buffer")
+    expect(TypeError, pylon_idv._pylon_idv._data_tag, "<t>", e, SIGNER, "a", {"n": [1]})
     expect(pylon_idv.InvalidSecretError, pylon_idv.chat_settings_script, e, "zz", app_id="a")
     expect(TypeError, pylon_idv._pylon_idv._json_script_string, 1)
     if i % 10 == 0:

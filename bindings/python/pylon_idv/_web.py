@@ -54,7 +54,7 @@ import threading
 import time
 
 import pylon_idv
-from pylon_idv._pylon_idv import _problems
+from pylon_idv._pylon_idv import _data_tag, _problems
 
 log = logging.getLogger("pylon_idv")
 
@@ -225,7 +225,8 @@ class Page:
         return self.signer.fingerprint
 
     def render(self, email, *, nonce=None, fields=None):
-        """The HTML for a visitor (email None: not logged in), as a plain str.
+        """The HTML for a visitor (email None: not logged in): a pylon_idv.HTML in mode
+        "data", a plain str in mode "inline" (see safe()).
 
         Raises as the page API does (TypeError, ValueError) for bad fields or a bad nonce;
         the integrations catch that, log it and render nothing."""
@@ -240,11 +241,17 @@ class Page:
             return (pylon_idv.chat_settings_script(email, self.signer, app_id=self.app_id,
                                                    nonce=nonce, **fields)
                     + pylon_idv.widget_script(self.app_id, nonce=nonce))
-        # (HTML + str is a plain str)
-        tag = self._tag if nonce is None else pylon_idv.script_tag(self.script_url,
-                                                                   nonce=nonce)  # checked first
-        return pylon_idv.chat_settings_data(email, self.signer, app_id=self.app_id,
-                                            **fields) + tag
+        tag = self._tag if nonce is None else str(pylon_idv.script_tag(self.script_url,
+                                                                       nonce=nonce))  # first
+        # the data element and the tag as one pylon_idv.HTML, built once in C (not a str
+        # concatenation, then a Markup copy of it, on every page)
+        return _data_tag(tag, email, self.signer, self.app_id, fields)
+
+
+def safe(html, markup):
+    """html as the template engine's safe string: a pylon_idv.HTML is one already (its
+    __html__ returns it: no copy); a plain str goes through markup (Markup, mark_safe)."""
+    return html if type(html) is not str else markup(html)
 
 
 def load(*, app_id, secret_env=None, previous_env=None, mode=None, script_url=None,

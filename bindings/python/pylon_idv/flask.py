@@ -181,6 +181,6 @@ class _State:
                 nonce = vars(flask.request._get_current_object()).get("csp_nonce")
             if nonce is None and flask.has_app_context():
                 nonce = flask.g.get("csp_nonce")
-            return Markup(page.render(email_fn(), nonce=nonce, fields=extra))
+            return _web.safe(page.render(email_fn(), nonce=nonce, fields=extra), Markup)
         except Exception as e:
             return Markup(_web.render_failed("pylon_chat()", e, debug=flask.current_app.debug))

@@ -120,8 +120,8 @@ class PylonChat:
             else:
                 extra = fields
             nonce = self.nonce(request) if self.nonce else self._context_nonce(context, request)
-            return Markup(self.page.render(email, nonce=None if nonce is None else str(nonce),
-                                           fields=extra))
+            return _web.safe(self.page.render(email, nonce=None if nonce is None else str(nonce),
+                                              fields=extra), Markup)
         except Exception as e:
             return Markup(_web.render_failed("pylon_chat()", e, debug=self.debug))
 
@@ -147,8 +147,8 @@ class PylonChat:
                     nonce = await nonce
             else:
                 nonce = self._context_nonce(context, request)
-            return Markup(self.page.render(email, nonce=None if nonce is None else str(nonce),
-                                           fields=extra))
+            return _web.safe(self.page.render(email, nonce=None if nonce is None else str(nonce),
+                                              fields=extra), Markup)
         except Exception as e:
             return Markup(_web.render_failed("pylon_chat()", e, debug=self.debug))
 

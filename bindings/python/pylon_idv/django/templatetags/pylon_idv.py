@@ -127,6 +127,7 @@ def pylon_chat(context, **fields):
         page = s.page
         if page.mode == "data" and page.script_url is None:
             page = s.static_page(static)
-        return mark_safe(page.render(email, nonce=_nonce(context, request), fields=extra))
+        return _web.safe(page.render(email, nonce=_nonce(context, request), fields=extra),
+                         mark_safe)
     except Exception as e:
         return _web.render_failed("{% pylon_chat %}", e, debug=debug)
