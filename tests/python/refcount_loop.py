@@ -59,9 +59,13 @@ def main(argv):
     print(f"refcount_loop: {so}")
     print(f"refcount_loop: 4 samples of {n} rounds (~{n * CALLS_PER_ROUND} calls each) after a "
           f"warm-up; references gained per sample {refs}, allocated blocks gained {blocks}")
-    if max(refs) > TOLERANCE or max(blocks) > BLOCK_TOLERANCE:
-        print(f"refcount_loop: FAIL: references or blocks grow (tolerance {TOLERANCE} "
-              f"references, {BLOCK_TOLERANCE} blocks per sample)", file=sys.stderr)
+    # A leak grows every sample (one reference a call is ~30000 a sample, and the leak control
+    # below leaks 500 a sample); an interpreter cache that grows once (seen: 115 references in
+    # one sample of four on Debian unstable's python3.14-dbg) grows one. So the smallest
+    # sample is the measure: above the tolerance only when every sample grew.
+    if min(refs) > TOLERANCE or min(blocks) > BLOCK_TOLERANCE:
+        print(f"refcount_loop: FAIL: references or blocks grow in every sample (tolerance "
+              f"{TOLERANCE} references, {BLOCK_TOLERANCE} blocks per sample)", file=sys.stderr)
         return 1
     print("refcount_loop: settled")
     return 0
