@@ -362,23 +362,23 @@ SHANI static inline void ni_key_states(const unsigned char k0[PI_BLOCK], __m128i
     const __m128i bs = _mm_load_si128((const __m128i *)(const void *)pi_bswap32);
     const __m128i ip = _mm_set1_epi8(0x36), op = _mm_set1_epi8(0x5c);
     const __m128i *q = (const __m128i *)(const void *)k0;
-    __m128i w0 = _mm_loadu_si128(q), w1 = _mm_loadu_si128(q + 1);
-    __m128i w2 = _mm_loadu_si128(q + 2), w3 = _mm_loadu_si128(q + 3);
 
     *i0 = _mm_load_si128((const __m128i *)(const void *)pi_iv_ni);
     *i1 = _mm_load_si128((const __m128i *)(const void *)(pi_iv_ni + 4));
     *o0 = *i0; *o1 = *i1;
-    ni_compress(i0, i1, _mm_shuffle_epi8(_mm_xor_si128(w0, ip), bs),
-                _mm_shuffle_epi8(_mm_xor_si128(w1, ip), bs),
-                _mm_shuffle_epi8(_mm_xor_si128(w2, ip), bs),
-                _mm_shuffle_epi8(_mm_xor_si128(w3, ip), bs));
-    ni_compress(o0, o1, _mm_shuffle_epi8(_mm_xor_si128(w0, op), bs),
-                _mm_shuffle_epi8(_mm_xor_si128(w1, op), bs),
-                _mm_shuffle_epi8(_mm_xor_si128(w2, op), bs),
-                _mm_shuffle_epi8(_mm_xor_si128(w3, op), bs));
-    /* in case the compiler kept any of the key's words in a stack slot */
-    PI_WIPE(&w0, sizeof w0); PI_WIPE(&w1, sizeof w1);
-    PI_WIPE(&w2, sizeof w2); PI_WIPE(&w3, sizeof w3);
+    /* Each block is loaded from k0 (the caller's buffer, which it wipes) where it is used, so
+     * no raw key word stays live across a compression, where the compiler would have to
+     * spill it to a stack slot nobody wipes; the barrier keeps the second loads from being
+     * merged with the first. */
+    ni_compress(i0, i1, _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q), ip), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q + 1), ip), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q + 2), ip), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q + 3), ip), bs));
+    __asm__ __volatile__("" : : : "memory");
+    ni_compress(o0, o1, _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q), op), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q + 1), op), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q + 2), op), bs),
+                _mm_shuffle_epi8(_mm_xor_si128(_mm_loadu_si128(q + 3), op), bs));
 }
 
 SHANI void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
