@@ -10,7 +10,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
-        test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python \
+        test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python test-dist-check \
         openresty-example docs test-docs readme-python
 
 all: build
@@ -34,7 +34,7 @@ demo: deps-minimal build
 	@scripts/demo.sh $(BUILD)
 
 test: deps build
-	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-browser test-lua test-integrations test-docs test-fuzz test-bench
+	@$(MAKE) --no-print-directory test-c test-c-variants test-cross test-consumer test-python test-dist-check test-browser test-lua test-integrations test-docs test-fuzz test-bench
 	@echo "make test: every suite passed"
 
 # The C library's own suite (ctest -L unit, memcheck, ctgrind; `ctest --print-labels`):
@@ -107,6 +107,9 @@ test-dist: test-dist-python dist-aarch64 dist-lua
 	$(BUILD)/nox/dist/bin/twine check --strict dist/*
 test-dist-python: dist-python
 	scripts/test-dist-python.sh
+# In make test: dist/ holds only what a Python release tool uploads, and twine accepts it.
+test-dist-check: dist-python
+	$(BUILD)/nox/dist/bin/twine check --strict dist/*
 
 # The Flask example in headless Chromium: chat_settings read from the live page, hostile users
 # inert (the nginx page gets the same check inside test-lua); pylon-chat.js and the inline forms
