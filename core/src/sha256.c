@@ -405,11 +405,11 @@ SHANI static inline void ni_hex32(char *out, __m128i d)
                      _mm_shuffle_epi8(lut, _mm_unpackhi_epi8(hi, lo)));
 }
 
-SHANI void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
-                             const unsigned char *p, size_t len)
+/* The tag's 64 hex digits (and the NUL) from the outer state, whose copies are wiped (the
+ * tag itself is the caller's to keep). Shared by the signer's and the one-shot's short paths. */
+SHANI static inline void ni_state_hex(__m128i o0, __m128i o1, char hex[PYLON_IDV_HASH_HEX_SIZE])
 {
-    __m128i o0, o1, d0, d1;
-    ni_hmac_short(k, p, len, &o0, &o1);
+    __m128i d0, d1;
     NI_DIGEST(o0, o1, d0, d1);
     PI_WIPE(&o0, sizeof o0);
     PI_WIPE(&o1, sizeof o1);
@@ -418,22 +418,25 @@ SHANI void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_S
     hex[64] = '\0';
 }
 
+SHANI void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
+                             const unsigned char *p, size_t len)
+{
+    __m128i o0, o1;
+    ni_hmac_short(k, p, len, &o0, &o1);
+    ni_state_hex(o0, o1, hex);
+}
+
 /* The one-shot's short path: the key's states and the message, all in registers (no key
  * structure to store, load and wipe): hex of HMAC(k0, p[0..len)), len <= PI_SHORT_MAX. */
 SHANI void pi_shani_oneshot_hex(const unsigned char k0[PI_BLOCK], char hex[PYLON_IDV_HASH_HEX_SIZE],
                                 const unsigned char *p, size_t len)
 {
-    __m128i i0, i1, o0, o1, d0, d1;
+    __m128i i0, i1, o0, o1;
     ni_key_states(k0, &i0, &i1, &o0, &o1);
     ni_hmac_short_st(i0, i1, p, len, &o0, &o1);
     PI_WIPE(&i0, sizeof i0);               /* the key's states, should they sit in a slot */
     PI_WIPE(&i1, sizeof i1);
-    NI_DIGEST(o0, o1, d0, d1);
-    PI_WIPE(&o0, sizeof o0);
-    PI_WIPE(&o1, sizeof o1);
-    ni_hex32(hex, d0);
-    ni_hex32(hex + 32, d1);
-    hex[64] = '\0';
+    ni_state_hex(o0, o1, hex);
 }
 
 static int x86_has_shani(void)
