@@ -18,8 +18,7 @@
  * and never contain any part of the secret; the parts come as data too (the exception's
  * status, position, which and reason), so no caller takes a message apart.
  *
- * _diagnose wraps pylon_idv_diagnose (pylon_idv.diagnose makes a Diagnosis of it), and
- * _json_script_string exposes the core's inline-script JSON escaper. The page functions
+ * _diagnose wraps pylon_idv_diagnose (pylon_idv.diagnose makes a Diagnosis of it). The page functions
  * (chat_settings*, widget_script) are C functions over the core's one settings builder
  * (settings.c, shared with Lua): Python writes no JSON and makes no check of its own.
  *

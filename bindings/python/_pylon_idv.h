@@ -3,7 +3,7 @@
  *
  *   _pylon_idv.c   the module: its state, set-up and the table of its functions
  *   args.c         argument plumbing: one keyword parser, byte buffers, the errors raised
- *   hash.c         sign, verify, generate_secret, _diagnose, _json_script_string, Signer
+ *   hash.c         sign, verify, generate_secret, _diagnose, Signer
  *   page.c         the page: HTML, chat_settings*, widget_script, script_tag
  *
  * Only the core's public header is included: the bindings use no private core header.

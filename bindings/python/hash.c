@@ -1,4 +1,4 @@
-/* hash.c -- sign, verify, generate_secret, _diagnose, _json_script_string and Signer. */
+/* hash.c -- sign, verify, generate_secret, _diagnose and Signer. */
 #include "_pylon_idv.h"
 
 #include <openssl/crypto.h>   /* OPENSSL_cleanse */
@@ -131,57 +131,7 @@ done:
     return res;
 }
 
-/* ------------------------------------------------------ JSON for inline <script> */
-
-PyDoc_STRVAR(json_script_string_doc,
-"_json_script_string($module, value, /)\n--\n\n"
-"Return value as a JSON string literal (quotes included) that is safe inside an inline\n"
-"<script>: \" \\ and control characters escaped, and also < > & U+2028 U+2029 as \\u\n"
-"escapes, so that neither </script> nor <!-- can end or change the element.\n\n"
-"value is a str (encoded UTF-8, strictly: a lone surrogate raises UnicodeEncodeError) or\n"
-"a bytes-like object (invalid UTF-8 becomes U+FFFD). The escaping is the C core's\n"
-"pylon_idv_json_string, shared with the Lua binding.");
-
-#define PI_JSON_STACK 1024
-
-static PyObject *m_json_script_string(PyObject *module, PyObject *value)
-{
-    char stack[PI_JSON_STACK], *out = stack;
-    pi_buf v = { 0 };
-    PyObject *res = NULL;
-    size_t n;
-
-    if (PyUnicode_Check(value)) {
-        v.p = PyUnicode_AsUTF8AndSize(value, &v.n);
-        if (v.p == NULL) return NULL;
-    } else {
-        int r = buf_from_bytes_like(value, &v);
-        if (r == 0) type_error("_json_script_string", "value", "str or a bytes-like object",
-                               value);
-        if (r <= 0) return NULL;
-    }
-    /* PYLON_IDV_JSON_STRING_SIZE(n) = 6n + 3, which must not overflow (nor exceed what a str can
-     * hold). Note: a bytearray is read in place; nothing here can run Python code. */
-    if ((size_t)v.n > ((size_t)PY_SSIZE_T_MAX - 3) / 6) {
-        PyErr_NoMemory();
-        goto done;
-    }
-    if (PYLON_IDV_JSON_STRING_SIZE((size_t)v.n) > sizeof stack) {
-        out = (char *)PyMem_Malloc(PYLON_IDV_JSON_STRING_SIZE((size_t)v.n));
-        if (out == NULL) { PyErr_NoMemory(); goto done; }
-    }
-    n = pylon_idv_json_string(out, v.p, (size_t)v.n);
-    /* Valid UTF-8 by construction: invalid input bytes were replaced with U+FFFD. */
-    res = PyUnicode_DecodeUTF8(out, (Py_ssize_t)n, "strict");
-    if (out != stack) PyMem_Free(out);
-done:
-    buf_release(&v);
-    return res;
-}
-
 /* ---------------------------------------------------------------------- Signer */
-
-
 
 /* Wrap a ready C signer (ownership taken: freed on failure too). */
 static PyObject *signer_wrap(PyTypeObject *type, pylon_idv_signer *signer)
@@ -472,6 +422,5 @@ PyMethodDef pi_hash_methods[] = {
     { "verify", FN(m_verify), FASTKW, verify_doc },
     { "generate_secret", m_generate_secret, METH_NOARGS, generate_secret_doc },
     { "_diagnose", FN(m_diagnose), FASTKW, diagnose_doc },
-    { "_json_script_string", m_json_script_string, METH_O, json_script_string_doc },
     { NULL, NULL, 0, NULL }
 };

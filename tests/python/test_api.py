@@ -55,7 +55,6 @@ def test_docstrings_everywhere():
             pylon_idv.chat_settings_script, pylon_idv.chat_settings_json,
             pylon_idv.chat_settings_data, pylon_idv.widget_script, pylon_idv.static_path,
             pylon_idv.csp_sources, pylon_idv.HTML, pylon_idv._pylon_idv._diagnose,
-            pylon_idv._pylon_idv._json_script_string,
             pylon_idv.Signer, pylon_idv.Signer.sign, pylon_idv.Signer.verify,
             pylon_idv.Signer.match, pylon_idv.Signer.from_key, pylon_idv.Signer.fingerprint,
             pylon_idv.Error, pylon_idv.InvalidSecretError]

@@ -1,6 +1,6 @@
 """chat_settings / chat_settings_script: the settings dict and the page's <script>, from the C
-core's one settings builder (settings.c) and its escaper pylon_idv_json_string (exposed as
-_json_script_string). The golden files and the bad-input table: test_page.py."""
+core's one settings builder (settings.c) and its escaper pylon_idv_json_string (read through
+chat_settings_json). The golden files and the bad-input table: test_page.py."""
 
 import enum
 import json
@@ -12,8 +12,7 @@ from hypothesis import strategies as st
 
 import pylon_idv
 from vectors import SECRET, ref
-from pylon_idv import chat_settings, chat_settings_script
-from pylon_idv._pylon_idv import _json_script_string
+from pylon_idv import chat_settings, chat_settings_json, chat_settings_script
 
 SIGNER = pylon_idv.Signer(SECRET)
 EMAIL = "jane@example.com"
@@ -243,41 +242,38 @@ def test_messages_never_show_the_secret():
     assert "position 17" in str(e.value) and SECRET[:17] not in str(e.value)
 
 
-# ------------------------------------------------------------------ the escaper itself
+# ------------------------------------------------ the escaper, through the JSON text
+# (the core's pylon_idv_json_string; its invalid-UTF-8 and worst-size cases: tests/c/test_script.c)
 
-def test_json_script_string_basics():
-    assert _json_script_string("") == '""'
-    assert _json_script_string("a") == '"a"'
-    assert _json_script_string("</script>") == '"\\u003c/script\\u003e"'
-    assert _json_script_string("&") == '"\\u0026"'
-    assert _json_script_string("\u2028\u2029") == '"\\u2028\\u2029"'
-    assert _json_script_string('"\\') == '"\\"\\\\"'
-    assert _json_script_string("\n\r\t\x00\x7f") == '"\\n\\r\\t\\u0000\\u007f"'
-    assert _json_script_string("é😀") == '"é😀"'
-    assert _json_script_string(b"<\xff>") == '"\\u003c\\ufffd\\u003e"'    # bad UTF-8: U+FFFD
-    assert _json_script_string(bytearray(b"a")) == '"a"'
-    assert _json_script_string(memoryview(b"a&")) == '"a\\u0026"'
+def _escaped(s):
+    """The JSON string literal chat_settings_json writes for s (as the value of field v)."""
+    out = chat_settings_json(None, SECRET, app_id=APP, v=s)
+    head = '{"app_id":"%s","v":' % APP
+    assert out.startswith(head) and out.endswith("}")
+    return out[len(head):-1]
 
 
-def test_json_script_string_large():
+def test_json_string_basics():
+    assert _escaped("") == '""'
+    assert _escaped("a") == '"a"'
+    assert _escaped("</script>") == '"\\u003c/script\\u003e"'
+    assert _escaped("&") == '"\\u0026"'
+    assert _escaped("\u2028\u2029") == '"\\u2028\\u2029"'
+    assert _escaped('"\\') == '"\\"\\\\"'
+    assert _escaped("\n\r\t\x00\x7f") == '"\\n\\r\\t\\u0000\\u007f"'
+    assert _escaped("é😀") == '"é😀"'
+
+
+def test_json_string_large():
     s = "<" * 100_000 + "é" * 1000                      # past the stack buffer
-    out = _json_script_string(s)
+    out = _escaped(s)
     assert json.loads(out) == s and "<" not in out
-
-
-def test_json_script_string_errors():
-    with pytest.raises(TypeError):
-        _json_script_string(1)
-    with pytest.raises(TypeError):
-        _json_script_string(None)
-    with pytest.raises(UnicodeEncodeError):
-        _json_script_string("\udfff")
 
 
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=st.characters(blacklist_categories=("Cs",))))
-def test_json_script_string_round_trips(s):
-    out = _json_script_string(s)
+def test_json_string_round_trips(s):
+    out = _escaped(s)
     assert json.loads(out) == s
     assert not re.search("[<>&\u2028\u2029]", out)
     assert out[0] == out[-1] == '"'

@@ -32,7 +32,6 @@ from ._pylon_idv import (
     Signer,
     __version__,
     _diagnose,
-    _json_script_string,
     chat_settings,
     chat_settings_data,
     chat_settings_json,
