@@ -11,7 +11,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
         test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python test-dist-check \
-        openresty-example docs test-docs readme-python
+        openresty-example docs test-docs
 
 all: build
 
@@ -136,11 +136,6 @@ docs:
 
 test-docs: build
 	@scripts/docs.sh test $(BUILD)
-
-# The PyPI page (bindings/python/README-python.md) from README.md and docs/ (make test-docs
-# fails when the committed file differs: tests/docs/test_readme.py).
-readme-python:
-	@python3 scripts/readme_python.py
 
 # libFuzzer targets under ASan+UBSan (clang, -DPYLON_IDV_FUZZ=ON): `make test-fuzz` replays each
 # seed corpus (ctest -L fuzz) and runs each target for FUZZ_SECONDS (60) on a copy of it.

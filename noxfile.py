@@ -419,7 +419,8 @@ def dist(session):
     top = names[0].split("/")[0]
     wanted = ["PKG-INFO", "pyproject.toml", "CMakeLists.txt", "cmake/pylon_idv_version.cmake",
               "LICENSE", "README.md", "bindings/python/CMakeLists.txt", "bindings/python/exports.map",
-              "bindings/python/README-python.md", "bindings/python/pylon_idv/__init__.py",
+              "bindings/python/pylon_idv/__init__.py", "docs/python.md", "docs/integrations.md",
+              "docs/django.md", "docs/flask.md", "docs/fastapi.md", "docs/csp.md",
               "web/pylon-chat.js", "tests/python/test_api.py", "tests/python/requirements.txt",
               "tests/vectors/hmac_sha256.tsv"]
     wanted += [os.path.relpath(f, ROOT) for f in glob.glob(os.path.join(ROOT, "core", "*", "*.[ch]"))
@@ -431,7 +432,25 @@ def dist(session):
     if built:
         session.error(f"build output in the sdist: {built}")
     session.log(f"sdist: {len(names)} entries, sources only")
+    # the long description (the PyPI page, assembled by the backend from README.md and docs/):
+    # the wheel, built from the sdist, says what the sdist says, the whole page
+    import email
+    pkg_info = email.message_from_bytes(tarfile.open(sdist).extractfile(f"{top}/PKG-INFO").read())
+    metadata = email.message_from_bytes(_wheel_file(wheel, "METADATA"))
+    if pkg_info.get_payload() != metadata.get_payload() or len(metadata.get_payload()) < 10000:
+        session.error("the wheel's long description is not the sdist's")
+    if metadata["Description-Content-Type"] != "text/markdown":
+        session.error("the long description is not text/markdown")
+    session.log(f"long description: {len(metadata.get_payload())} characters, the same in the "
+                "sdist and the wheel built from it")
     session.run(_tool(session, "twine"), "check", "--strict", sdist, wheel)
+
+
+def _wheel_file(wheel, name):
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        (path,) = [n for n in z.namelist() if n.endswith(".dist-info/" + name)]
+        return z.read(path)
 
 
 def _sysroot(session, arch, packages, where):

@@ -5,8 +5,8 @@
 #   scripts/docs.sh test  [BUILD_DIR]    the same, then tests/docs:
 #     - the reference pages cover every public name (test_reference.py)
 #     - every python, lua, sh and console block of docs/ and README.md runs (test_examples.py)
-#     - README.md <= 150 lines with working links; README-python.md is what
-#       scripts/readme_python.py writes (test_readme.py)
+#     - README.md <= 150 lines with working links; the PyPI page the build backend
+#       assembles holds the docs' parts (test_readme.py)
 #     - headless Chromium follows the navigation to every page, the search finds
 #       "email_hash", screenshots BUILD_DIR/docs-home.png and docs-django.png (check_site.py)
 #
