@@ -127,15 +127,16 @@ test-lua:
 test-integrations: $(NOX)
 	BUILD=$(BUILD) $(NOX) -s integrations
 
-# The docs site (docs/, mkdocs.yml): `make docs` builds it into site/ (mkdocs build --strict, the
-# tools pinned in docs/requirements.txt, in build/venv-docs); `make test-docs` also checks that
-# the reference pages cover every public name, runs every example of the pages, and follows
-# the site's navigation in headless Chromium (scripts/docs.sh).
-docs:
-	@scripts/docs.sh build $(BUILD)
+# The docs site (docs/, mkdocs.yml), nox sessions: `make docs` builds it into site/ (mkdocs build
+# --strict, the tools pinned in docs/requirements.txt, in nox's venv build/nox/docs); `make
+# test-docs` also checks that the reference pages cover every public name, runs every example of
+# the pages, checks the PyPI page the build backend assembles from README.md and docs/
+# (pyproject.toml: hatch-fancy-pypi-readme), and follows the site's navigation in headless Chromium.
+docs: $(NOX)
+	@BUILD=$(BUILD) $(NOX) -s docs
 
-test-docs: build
-	@scripts/docs.sh test $(BUILD)
+test-docs: build $(NOX)
+	@BUILD=$(BUILD) $(NOX) -s test_docs
 
 # libFuzzer targets under ASan+UBSan (clang, -DPYLON_IDV_FUZZ=ON): `make test-fuzz` replays each
 # seed corpus (ctest -L fuzz) and runs each target for FUZZ_SECONDS (60) on a copy of it.

@@ -1,4 +1,5 @@
-"""The Python suites as nox sessions (`make test-python` runs the first four; `nox -l` lists).
+"""The Python suites, the release files and the docs as nox sessions (`make test-python` runs
+the first four; `nox -l` lists them).
 
     build/venv-nox/bin/nox -s tests          # or: make test-python
 
@@ -19,6 +20,8 @@ build/wheelhouse; every session installs that same wheel.
                in headless Chromium, nginx + pylon_idv.openresty
 - dist         (make dist) the sdist and the manylinux x86-64 wheel in dist/, checked
 - dist_aarch64 the manylinux aarch64 wheel, cross-built from the sdist and run under qemu
+- docs         (make docs) the site into site/: mkdocs build --strict (docs/requirements.txt)
+- test_docs    (make test-docs) the site, then tests/docs and the site in headless Chromium
 
 Every output stays under build/ (nox's own venvs in build/nox). A tool a session needs and
 does not find fails it, naming the Debian package; only one this release cannot offer skips it,
@@ -533,3 +536,76 @@ assert pylon_idv.Signer(secret).verify("jane@example.com", h)
 print(f"   {platform.machine()} Python {platform.python_version()}: {n} vectors, "
       f"sign/verify with a fresh secret ok ({pylon_idv.__file__})")
 """
+
+
+# ---- the docs site (make docs, make test-docs): docs/, mkdocs.yml, tests/docs
+
+DOCS_REQUIREMENTS = os.path.join(ROOT, "docs", "requirements.txt")
+
+
+def _mkdocs(session):
+    """site/ by `mkdocs build --strict` with the tools at the pins of docs/requirements.txt
+    (this session's venv, kept between runs); a warning in its log fails it too."""
+    session.install("-q", "--disable-pip-version-check", "-r", DOCS_REQUIREMENTS)
+    os.makedirs(BUILD, exist_ok=True)
+    log = os.path.join(BUILD, "mkdocs.log")
+    with open(log, "w") as out:
+        rc = subprocess.call([_tool(session, "mkdocs"), "build", "--strict"], cwd=ROOT,
+                             stdout=out, stderr=subprocess.STDOUT,
+                             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    text = open(log).read()
+    if rc:
+        session.error(f"mkdocs build failed:\n{text}")
+    warned = [line for line in text.splitlines() if re.search(r"WARNING|ERROR", line)]
+    if warned:
+        session.error("mkdocs build printed a warning:\n" + "\n".join(warned))
+    session.log(text.strip().splitlines()[-1])
+
+
+@nox.session(python=SYSTEM_PYTHON, reuse_venv=True, default=False)
+def docs(session):
+    """(make docs) the site into site/: mkdocs build --strict."""
+    _mkdocs(session)
+
+
+@nox.session(python=SYSTEM_PYTHON, reuse_venv=True, default=False)
+def test_docs(session):
+    """(make test-docs) the site, then tests/docs: the reference pages cover every public name
+    (test_reference.py); every python, lua, sh and console block of docs/ and README.md runs
+    (test_examples.py); README.md <= 150 lines with working links, and the PyPI page the build
+    backend assembles holds the docs' parts (test_readme.py); headless Chromium follows the
+    navigation to every page, the search finds "email_hash", screenshots BUILD/docs-home.png and
+    docs-django.png (check_site.py). The examples run against the CMake-built Lua module for
+    lua5.4 (BUILD/docs-lua), BUILD/c (make build: pylon-idv, libpylon_idv.so) and
+    BUILD/venv-integrations (pylon_idv and the pinned frameworks; made here when missing)."""
+    _mkdocs(session)
+    lua_build = os.path.join(BUILD, "docs-lua")
+    session.log(f"the Lua module for lua5.4 (CMake) -> {lua_build}")
+    session.run("cmake", "-S", ROOT, "-B", lua_build, "-DPYLON_IDV_BUILD_LUA=ON",
+                "-DLUA_INCLUDE_DIR=/usr/include/lua5.4", "-DPYLON_IDV_BUILD_TESTS=OFF",
+                "-DPYLON_IDV_BUILD_CLI=OFF", "-DPYLON_IDV_BUILD_BENCH=OFF", external=True, silent=True)
+    session.run("cmake", "--build", lua_build, f"-j{os.environ.get('JOBS', '2')}", "--target",
+                "pylon_idv_lua", external=True, silent=True)
+    venv = os.path.join(BUILD, "venv-integrations")
+    pyint = os.path.join(venv, "bin", "python")
+    if not os.access(pyint, os.X_OK) or subprocess.call(
+            [pyint, "-c", "import django, flask, fastapi, pylon_idv"], stderr=subprocess.DEVNULL):
+        session.log(f"venv {venv}: the pinned frameworks and pylon_idv")
+        if not os.access(pyint, os.X_OK):
+            session.run(SYSTEM_PYTHON, "-m", "venv", venv, external=True)
+        session.run(pyint, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r",
+                    os.path.join(ROOT, "tests", "integration", "requirements.txt"), external=True)
+        session.run(pyint, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "--no-deps", ROOT, external=True)
+    if not os.access(os.path.join(BUILD, "c", "pylon-idv"), os.X_OK):
+        session.error(f"no {BUILD}/c/pylon-idv (make build)")
+    site = os.path.join(ROOT, "site")
+    env = {"PYLON_DOCS_SITE": site, "PYLON_DOCS_PYTHON": pyint,
+           "PYLON_DOCS_BIN": os.path.join(BUILD, "c"), "PYLON_DOCS_LUA": "lua5.4",
+           "PYLON_DOCS_LUA_CPATH": os.path.join(lua_build, "lua", "?.so")}
+    with session.chdir(os.path.join(ROOT, "tests", "docs")):
+        session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", ".",
+                    *session.posargs, env=env)
+    session.log("the site in headless Chromium")
+    session.run(SYSTEM_PYTHON, os.path.join(ROOT, "tests", "docs", "check_site.py"), site, BUILD,
+                external=True)
