@@ -105,8 +105,10 @@ dist-aarch64: dist-python
 	BUILD=$(BUILD) $(NOX) -s dist_aarch64
 test-dist: test-dist-python dist-aarch64 dist-lua
 	$(BUILD)/nox/dist/bin/twine check --strict dist/*
+# the wheel (no compiler, no libcrypto) and the sdist (then its tests) in fresh Debian 12 roots
+# (scripts/fresh-root.sh; nox -s dist_fresh): needs root and network, takes minutes.
 test-dist-python: dist-python
-	scripts/test-dist-python.sh
+	BUILD=$(BUILD) $(NOX) -s dist_fresh
 # In make test: dist/ holds only what a Python release tool uploads, and twine accepts it.
 test-dist-check: dist-python
 	$(BUILD)/nox/dist/bin/twine check --strict dist/*
