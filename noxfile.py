@@ -593,8 +593,7 @@ def dist_fresh(session):
 # no compiler. The wheel is installed offline (--no-index, the copied file) into a venv; a fresh
 # secret signs and verifies, the hash equals Python's pure hmac (no _hashlib there), no
 # libcrypto is mapped into the process, the console script works, and smoke_abi3.py passes.
-FRESH_WHEEL = r"""
-set -eu
+FRESH_WHEEL = r"""set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
@@ -635,8 +634,7 @@ echo "   console script pylon-idv sign/verify: ok"
 # plain venv (build isolation: the pinned scikit-build-core and hatch-fancy-pypi-readme, and
 # CMake >= 3.26 as the root has none, from PyPI), then the sdist's own test suite (pytest and
 # friends at the pins of its tests/python/requirements.txt) against the install.
-FRESH_SDIST = r"""
-set -eu
+FRESH_SDIST = r"""set -eu
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq >/dev/null
 apt-get install -y -qq --no-install-recommends build-essential libssl-dev python3-dev python3-venv >/dev/null
