@@ -11,7 +11,7 @@ SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
         test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
         test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python test-dist-check \
-        openresty-example docs test-docs readme-python
+        openresty-example docs test-docs
 
 all: build
 
@@ -105,8 +105,10 @@ dist-aarch64: dist-python
 	BUILD=$(BUILD) $(NOX) -s dist_aarch64
 test-dist: test-dist-python dist-aarch64 dist-lua
 	$(BUILD)/nox/dist/bin/twine check --strict dist/*
+# the wheel (no compiler, no libcrypto) and the sdist (then its tests) in fresh Debian 12 roots
+# (scripts/fresh-root.sh; nox -s dist_fresh): needs root and network, takes minutes.
 test-dist-python: dist-python
-	scripts/test-dist-python.sh
+	BUILD=$(BUILD) $(NOX) -s dist_fresh
 # In make test: dist/ holds only what a Python release tool uploads, and twine accepts it.
 test-dist-check: dist-python
 	$(BUILD)/nox/dist/bin/twine check --strict dist/*
@@ -127,20 +129,16 @@ test-lua:
 test-integrations: $(NOX)
 	BUILD=$(BUILD) $(NOX) -s integrations
 
-# The docs site (docs/, mkdocs.yml): `make docs` builds it into site/ (mkdocs build --strict, the
-# tools pinned in docs/requirements.txt, in build/venv-docs); `make test-docs` also checks that
-# the reference pages cover every public name, runs every example of the pages, and follows
-# the site's navigation in headless Chromium (scripts/docs.sh).
-docs:
-	@scripts/docs.sh build $(BUILD)
+# The docs site (docs/, mkdocs.yml), nox sessions: `make docs` builds it into site/ (mkdocs build
+# --strict, the tools pinned in docs/requirements.txt, in nox's venv build/nox/docs); `make
+# test-docs` also checks that the reference pages cover every public name, runs every example of
+# the pages, checks the PyPI page the build backend assembles from README.md and docs/
+# (pyproject.toml: hatch-fancy-pypi-readme), and follows the site's navigation in headless Chromium.
+docs: $(NOX)
+	@BUILD=$(BUILD) $(NOX) -s docs
 
-test-docs: build
-	@scripts/docs.sh test $(BUILD)
-
-# The PyPI page (bindings/python/README-python.md) from README.md and docs/ (make test-docs
-# fails when the committed file differs: tests/docs/test_readme.py).
-readme-python:
-	@python3 scripts/readme_python.py
+test-docs: build $(NOX)
+	@BUILD=$(BUILD) $(NOX) -s test_docs
 
 # libFuzzer targets under ASan+UBSan (clang, -DPYLON_IDV_FUZZ=ON): `make test-fuzz` replays each
 # seed corpus (ctest -L fuzz) and runs each target for FUZZ_SECONDS (60) on a copy of it.

@@ -1,4 +1,5 @@
-"""The Python suites as nox sessions (`make test-python` runs the first four; `nox -l` lists).
+"""The Python suites, the release files and the docs as nox sessions (`make test-python` runs
+the first four; `nox -l` lists them).
 
     build/venv-nox/bin/nox -s tests          # or: make test-python
 
@@ -19,6 +20,9 @@ build/wheelhouse; every session installs that same wheel.
                in headless Chromium, nginx + pylon_idv.openresty
 - dist         (make dist) the sdist and the manylinux x86-64 wheel in dist/, checked
 - dist_aarch64 the manylinux aarch64 wheel, cross-built from the sdist and run under qemu
+- dist_fresh   (make test-dist-python) the wheel and the sdist of dist/ in fresh Debian roots
+- docs         (make docs) the site into site/: mkdocs build --strict (docs/requirements.txt)
+- test_docs    (make test-docs) the site, then tests/docs and the site in headless Chromium
 
 Every output stays under build/ (nox's own venvs in build/nox). A tool a session needs and
 does not find fails it, naming the Debian package; only one this release cannot offer skips it,
@@ -31,6 +35,7 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 
 import nox
 
@@ -419,7 +424,8 @@ def dist(session):
     top = names[0].split("/")[0]
     wanted = ["PKG-INFO", "pyproject.toml", "CMakeLists.txt", "cmake/pylon_idv_version.cmake",
               "LICENSE", "README.md", "bindings/python/CMakeLists.txt", "bindings/python/exports.map",
-              "bindings/python/README-python.md", "bindings/python/pylon_idv/__init__.py",
+              "bindings/python/pylon_idv/__init__.py", "docs/python.md", "docs/integrations.md",
+              "docs/django.md", "docs/flask.md", "docs/fastapi.md", "docs/csp.md",
               "web/pylon-chat.js", "tests/python/test_api.py", "tests/python/requirements.txt",
               "tests/vectors/hmac_sha256.tsv"]
     wanted += [os.path.relpath(f, ROOT) for f in glob.glob(os.path.join(ROOT, "core", "*", "*.[ch]"))
@@ -431,7 +437,25 @@ def dist(session):
     if built:
         session.error(f"build output in the sdist: {built}")
     session.log(f"sdist: {len(names)} entries, sources only")
+    # the long description (the PyPI page, assembled by the backend from README.md and docs/):
+    # the wheel, built from the sdist, says what the sdist says, the whole page
+    import email
+    pkg_info = email.message_from_bytes(tarfile.open(sdist).extractfile(f"{top}/PKG-INFO").read())
+    metadata = email.message_from_bytes(_wheel_file(wheel, "METADATA"))
+    if pkg_info.get_payload() != metadata.get_payload() or len(metadata.get_payload()) < 10000:
+        session.error("the wheel's long description is not the sdist's")
+    if metadata["Description-Content-Type"] != "text/markdown":
+        session.error("the long description is not text/markdown")
+    session.log(f"long description: {len(metadata.get_payload())} characters, the same in the "
+                "sdist and the wheel built from it")
     session.run(_tool(session, "twine"), "check", "--strict", sdist, wheel)
+
+
+def _wheel_file(wheel, name):
+    import zipfile
+    with zipfile.ZipFile(wheel) as z:
+        (path,) = [n for n in z.namelist() if n.endswith(".dist-info/" + name)]
+        return z.read(path)
 
 
 def _sysroot(session, arch, packages, where):
@@ -514,3 +538,185 @@ assert pylon_idv.Signer(secret).verify("jane@example.com", h)
 print(f"   {platform.machine()} Python {platform.python_version()}: {n} vectors, "
       f"sign/verify with a fresh secret ok ({pylon_idv.__file__})")
 """
+
+
+@nox.session(python=False, default=False)
+def dist_fresh(session):
+    """(make test-dist-python) what `make dist-python` put into dist/, each in a brand-new
+    minimal Debian 12 root (scripts/fresh-root.sh, or FRESH_ROOT; it clones the committed HEAD
+    and copies the file in): the manylinux wheel on a machine with NO compiler and NO libcrypto
+    (FRESH_WHEEL), the sdist on one with a compiler and headers, then the sdist's own test suite
+    (FRESH_SDIST). Needs root (chroot) and network access to Debian and PyPI; 1-3 minutes a root."""
+    fresh_root = os.environ.get("FRESH_ROOT", os.path.join(ROOT, "scripts", "fresh-root.sh"))
+    version = _sh("cmake", "-P", os.path.join(ROOT, "cmake", "pylon_idv_version.cmake")).strip()
+    wheels = glob.glob(os.path.join(DIST, f"pylon_idv-{version}-cp310-abi3-manylinux*_x86_64.whl"))
+    sdists = glob.glob(os.path.join(DIST, f"pylon_idv-{version}.tar.gz"))
+    if len(wheels) != 1:
+        session.error("expected one manylinux x86_64 wheel in dist/ (make dist-python)")
+    if len(sdists) != 1:
+        session.error("expected the sdist in dist/ (make dist-python)")
+    if not os.access(fresh_root, os.X_OK):
+        session.error(f"no fresh-root tool at {fresh_root} (set FRESH_ROOT)")
+    commit = _sh("git", "-C", ROOT, "rev-parse", "--short", "HEAD").strip()
+    session.log(f"commit {commit} (fresh-root clones it; the wheel and sdist are copied in)")
+
+    def fresh(what, copy, command):
+        t0 = time.monotonic()
+        session.log(what)
+        if subprocess.call([fresh_root, command], cwd=ROOT,
+                           env={**os.environ, "FRESH_COPY": " ".join(copy)}):
+            session.error(f"{what}: failed in a fresh root")
+        return round(time.monotonic() - t0)
+
+    t_wheel = fresh(f"fresh root, no compiler and no libcrypto: pip install "
+                    f"{os.path.basename(wheels[0])} (offline)", wheels, FRESH_WHEEL)
+    # pip inside reaches PyPI as pip here does: if this machine's pip trusts a CA bundle of its
+    # own (PIP_CERT, or `cert =` in /etc/pip.conf: a TLS-inspecting proxy in front of PyPI),
+    # the root gets a copy of that public bundle; otherwise pip's own certifi bundle is used.
+    copy, command = list(sdists), FRESH_SDIST
+    cert = os.environ.get("PIP_CERT")
+    if not cert and os.path.isfile("/etc/pip.conf"):
+        found = re.findall(r"(?m)^\s*cert\s*=\s*(\S+)", open("/etc/pip.conf").read())
+        cert = found[0] if found else None
+    if cert and os.path.isfile(cert):
+        os.makedirs(BUILD, exist_ok=True)
+        shutil.copy(cert, os.path.join(BUILD, "pip-ca-bundle.pem"))
+        copy.append(os.path.join(BUILD, "pip-ca-bundle.pem"))
+        command = "export PIP_CERT=/root/in/pip-ca-bundle.pem\n" + command
+    t_sdist = fresh(f"fresh root with a compiler and headers: pip install "
+                    f"{os.path.basename(sdists[0])}, then its tests", copy, command)
+    session.log(f"dist proven in fresh Debian roots: wheel {t_wheel}s, sdist {t_sdist}s")
+
+
+# 1. the wheel: python3 and python3-venv from apt, then libssl3 removed (dpkg --force-depends:
+# Python needs it only for its own _ssl/_hashlib); `ldconfig -p` lists no libcrypto and there is
+# no compiler. The wheel is installed offline (--no-index, the copied file) into a venv; a fresh
+# secret signs and verifies, the hash equals Python's pure hmac (no _hashlib there), no
+# libcrypto is mapped into the process, the console script works, and smoke_abi3.py passes.
+FRESH_WHEEL = r"""set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends python3 python3-venv >/dev/null
+python3 -m venv /root/venv
+dpkg --purge --force-depends libssl3 >/dev/null 2>&1
+ldconfig
+if ldconfig -p | grep libcrypto; then echo "libcrypto is still installed" >&2; exit 1; fi
+for cc in cc gcc clang tcc; do
+    if command -v $cc >/dev/null 2>&1; then echo "a compiler is installed: $cc" >&2; exit 1; fi
+done
+if python3 -c 'import _hashlib' 2>/dev/null; then echo "_hashlib still loads" >&2; exit 1; fi
+echo "   no libcrypto (ldconfig -p), no compiler, Python's _hashlib gone"
+/root/venv/bin/pip install -q --no-index --disable-pip-version-check /root/in/pylon_idv-*.whl
+cd /tmp
+/root/venv/bin/python - <<'PY'
+import hmac, hashlib, sys
+import pylon_idv
+secret = pylon_idv.generate_secret()
+email = "jane@example.com"
+h = pylon_idv.sign(email, secret)
+assert h == hmac.new(bytes.fromhex(secret), email.encode(), hashlib.sha256).hexdigest()
+assert pylon_idv.verify(email, secret, h) and not pylon_idv.verify("mallory@example.com", secret, h)
+s = pylon_idv.Signer(secret, previous=[pylon_idv.generate_secret()])
+assert s.sign(email) == h and s.match(email, h) == 0
+maps = open("/proc/self/maps").read()
+assert "libcrypto" not in maps and "libssl" not in maps, "a shared libcrypto is mapped"
+print("   sign/verify with a fresh secret: ok (hash == pure-Python hmac; no libcrypto mapped)")
+print("   " + pylon_idv.__file__)
+PY
+s=$(/root/venv/bin/python -c 'import pylon_idv; print(pylon_idv.generate_secret())')
+h=$(PYLON_IDENTITY_SECRET=$s /root/venv/bin/pylon-idv sign jane@example.com)
+PYLON_IDENTITY_SECRET=$s /root/venv/bin/pylon-idv verify jane@example.com "$h"
+echo "   console script pylon-idv sign/verify: ok"
+/root/venv/bin/python /root/p/tests/python/smoke_abi3.py
+"""
+
+# 2. the sdist: build-essential, libssl-dev, python3-dev, python3-venv; `pip install` it in a
+# plain venv (build isolation: the pinned scikit-build-core and hatch-fancy-pypi-readme, and
+# CMake >= 3.26 as the root has none, from PyPI), then the sdist's own test suite (pytest and
+# friends at the pins of its tests/python/requirements.txt) against the install.
+FRESH_SDIST = r"""set -eu
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq >/dev/null
+apt-get install -y -qq --no-install-recommends build-essential libssl-dev python3-dev python3-venv >/dev/null
+python3 -m venv /root/venv
+/root/venv/bin/pip install -q --disable-pip-version-check /root/in/pylon_idv-*.tar.gz
+mkdir /root/sdist && tar -C /root/sdist -xzf /root/in/pylon_idv-*.tar.gz
+src=$(echo /root/sdist/pylon_idv-*)
+/root/venv/bin/pip install -q --disable-pip-version-check -r "$src/tests/python/requirements.txt"
+mkdir /tmp/run && cd /tmp/run
+/root/venv/bin/python -c 'import pylon_idv, sys; s = pylon_idv.generate_secret(); h = pylon_idv.sign("jane@example.com", s); assert pylon_idv.verify("jane@example.com", s, h); print("   built from the sdist:", pylon_idv.__file__)'
+/root/venv/bin/python -m pytest -p no:cacheprovider -q -rs "$src/tests/python"   # skips: the C CLI parity (no build/c here)
+"""
+
+
+# ---- the docs site (make docs, make test-docs): docs/, mkdocs.yml, tests/docs
+
+DOCS_REQUIREMENTS = os.path.join(ROOT, "docs", "requirements.txt")
+
+
+def _mkdocs(session):
+    """site/ by `mkdocs build --strict` with the tools at the pins of docs/requirements.txt
+    (this session's venv, kept between runs); a warning in its log fails it too."""
+    session.install("-q", "--disable-pip-version-check", "-r", DOCS_REQUIREMENTS)
+    os.makedirs(BUILD, exist_ok=True)
+    log = os.path.join(BUILD, "mkdocs.log")
+    with open(log, "w") as out:
+        rc = subprocess.call([_tool(session, "mkdocs"), "build", "--strict"], cwd=ROOT,
+                             stdout=out, stderr=subprocess.STDOUT,
+                             env={**os.environ, "NO_MKDOCS_2_WARNING": "1"})
+    text = open(log).read()
+    if rc:
+        session.error(f"mkdocs build failed:\n{text}")
+    warned = [line for line in text.splitlines() if re.search(r"WARNING|ERROR", line)]
+    if warned:
+        session.error("mkdocs build printed a warning:\n" + "\n".join(warned))
+    session.log(text.strip().splitlines()[-1])
+
+
+@nox.session(python=SYSTEM_PYTHON, reuse_venv=True, default=False)
+def docs(session):
+    """(make docs) the site into site/: mkdocs build --strict."""
+    _mkdocs(session)
+
+
+@nox.session(python=SYSTEM_PYTHON, reuse_venv=True, default=False)
+def test_docs(session):
+    """(make test-docs) the site, then tests/docs: the reference pages cover every public name
+    (test_reference.py); every python, lua, sh and console block of docs/ and README.md runs
+    (test_examples.py); README.md <= 150 lines with working links, and the PyPI page the build
+    backend assembles holds the docs' parts (test_readme.py); headless Chromium follows the
+    navigation to every page, the search finds "email_hash", screenshots BUILD/docs-home.png and
+    docs-django.png (check_site.py). The examples run against the CMake-built Lua module for
+    lua5.4 (BUILD/docs-lua), BUILD/c (make build: pylon-idv, libpylon_idv.so) and
+    BUILD/venv-integrations (pylon_idv and the pinned frameworks; made here when missing)."""
+    _mkdocs(session)
+    lua_build = os.path.join(BUILD, "docs-lua")
+    session.log(f"the Lua module for lua5.4 (CMake) -> {lua_build}")
+    session.run("cmake", "-S", ROOT, "-B", lua_build, "-DPYLON_IDV_BUILD_LUA=ON",
+                "-DLUA_INCLUDE_DIR=/usr/include/lua5.4", "-DPYLON_IDV_BUILD_TESTS=OFF",
+                "-DPYLON_IDV_BUILD_CLI=OFF", "-DPYLON_IDV_BUILD_BENCH=OFF", external=True, silent=True)
+    session.run("cmake", "--build", lua_build, f"-j{os.environ.get('JOBS', '2')}", "--target",
+                "pylon_idv_lua", external=True, silent=True)
+    venv = os.path.join(BUILD, "venv-integrations")
+    pyint = os.path.join(venv, "bin", "python")
+    if not os.access(pyint, os.X_OK) or subprocess.call(
+            [pyint, "-c", "import django, flask, fastapi, pylon_idv"], stderr=subprocess.DEVNULL):
+        session.log(f"venv {venv}: the pinned frameworks and pylon_idv")
+        if not os.access(pyint, os.X_OK):
+            session.run(SYSTEM_PYTHON, "-m", "venv", venv, external=True)
+        session.run(pyint, "-m", "pip", "install", "-q", "--disable-pip-version-check", "-r",
+                    os.path.join(ROOT, "tests", "integration", "requirements.txt"), external=True)
+        session.run(pyint, "-m", "pip", "install", "-q", "--disable-pip-version-check",
+                    "--no-deps", ROOT, external=True)
+    if not os.access(os.path.join(BUILD, "c", "pylon-idv"), os.X_OK):
+        session.error(f"no {BUILD}/c/pylon-idv (make build)")
+    site = os.path.join(ROOT, "site")
+    env = {"PYLON_DOCS_SITE": site, "PYLON_DOCS_PYTHON": pyint,
+           "PYLON_DOCS_BIN": os.path.join(BUILD, "c"), "PYLON_DOCS_LUA": "lua5.4",
+           "PYLON_DOCS_LUA_CPATH": os.path.join(lua_build, "lua", "?.so")}
+    with session.chdir(os.path.join(ROOT, "tests", "docs")):
+        session.run("python", "-m", "pytest", "-p", "no:cacheprovider", "-q", "-rs", ".",
+                    *session.posargs, env=env)
+    session.log("the site in headless Chromium")
+    session.run(SYSTEM_PYTHON, os.path.join(ROOT, "tests", "docs", "check_site.py"), site, BUILD,
+                external=True)

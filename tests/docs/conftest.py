@@ -1,4 +1,4 @@
-"""Shared paths for the docs suite (scripts/test-docs.sh sets them; defaults for a checkout).
+"""Shared paths for the docs suite (nox -s test_docs sets them; defaults for a checkout).
 
 PYLON_DOCS_SITE      the built site (site/, from `make docs`)
 PYLON_DOCS_LUA_CPATH where the CMake-built Lua module is (build/docs-lua/lua/?.so)

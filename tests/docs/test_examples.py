@@ -22,7 +22,7 @@ SECRET = "8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812"
 def _env():
     py = setting("PYLON_DOCS_PYTHON", "build/venv-integrations/bin/python")
     if not os.path.exists(py):
-        pytest.fail("no %s: scripts/test-docs.sh makes it" % py)
+        pytest.fail("no %s: nox -s test_docs (make test-docs) makes it" % py)
     env = dict(os.environ)
     env["PATH"] = os.pathsep.join([setting("PYLON_DOCS_BIN", "build/c"), os.path.dirname(py),
                                    env.get("PATH", "")])

@@ -133,7 +133,7 @@ def test_lua_table_matches_the_modules(site):
     lua = shutil.which(os.environ.get("PYLON_DOCS_LUA", "lua5.4"))
     cpath = setting("PYLON_DOCS_LUA_CPATH", "build/docs-lua/lua/?.so")
     if not lua or not os.path.exists(cpath.replace("?", "pylon_idv")):
-        pytest.fail("need lua5.4 and the CMake-built module at %s (scripts/test-docs.sh builds it)"
+        pytest.fail("need lua5.4 and the CMake-built module at %s (nox -s test_docs builds it)"
                     % cpath)
     env = dict(os.environ, LUA_CPATH=cpath + ";;")
     out = subprocess.run([lua, "-e", "ROOT=%r" % ROOT, "-e", LUA_LIST], capture_output=True,
@@ -159,7 +159,7 @@ def test_troubleshooting_lists_exactly_the_cores_problem_ids():
     (pylon_idv_problems, read through the Python extension), no more, no fewer."""
     py = setting("PYLON_DOCS_PYTHON", "build/venv-integrations/bin/python")
     if not os.path.exists(py):
-        pytest.fail("no %s: scripts/test-docs.sh makes it" % py)
+        pytest.fail("no %s: nox -s test_docs (make test-docs) makes it" % py)
     out = subprocess.run([py, "-c", "from pylon_idv._pylon_idv import _problems\n"
                           "print(' '.join(sorted({v[0] for v in _problems().values()})))"],
                          capture_output=True, text=True, cwd="/")
