@@ -9,7 +9,7 @@ CMAKE   ?= cmake
 SAN_FLAGS = -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 
 .PHONY: all deps deps-minimal deps-c build demo test test-c test-c-variants test-consumer \
-        test-python test-browser test-lua test-integrations bench test-bench fuzz test-fuzz \
+        test-python test-browser test-lua lua-trees test-integrations bench test-bench fuzz test-fuzz \
         test-cross clean dist dist-python dist-aarch64 dist-lua test-dist test-dist-python test-dist-check \
         openresty-example docs test-docs
 
@@ -114,15 +114,32 @@ test-dist-check: dist-python
 	$(BUILD)/nox/dist/bin/twine check --strict dist/*
 
 # The Flask example in headless Chromium: chat_settings read from the live page, hostile users
-# inert (the nginx page gets the same check inside test-lua); pylon-chat.js and the inline forms
+# inert (the nginx page gets the same check in test-lua, ctest -L integration); pylon-chat.js and the inline forms
 # case by case; every page of tests/vectors/hostile/ in both modes (tests/integration/hostile.py).
 test-browser:
 	PYLON_IDENTITY_SECRET=8f3a5be1c0d2e4f6a7b9c1d3e5f708192a3b4c5d6e7f8091a2b3c4d5e6f70812 \
 	    /usr/bin/python3 tests/integration/test_browser.py flask $(BUILD)/venv-py/bin/python
 
-# Lua 5.1, 5.3, 5.4 and LuaJIT through luarocks, the CMake-built module, and nginx for real.
+# The Lua suites are CTest tests (tests/lua/CMakeLists.txt, -DPYLON_IDV_TEST_LUA=ON) in
+# $(BUILD)/lua: `ctest -L lua` installs the source rock offline for Lua 5.1, 5.3, 5.4, 5.5 (where
+# the release has it) and LuaJIT into $(BUILD)/lua/<v> and runs luarocks test (busted) on each,
+# busted on the CMake-built module, the error paths under valgrind, luarocks make + make clean;
+# `ctest -L integration`: nginx + lua-nginx-module and the OpenResty quick start, one at a time.
+LUA_CMAKE = $(CMAKE) -S . -B $(BUILD)/lua -DPYLON_IDV_TEST_LUA=ON -DPYLON_IDV_BUILD_TESTS=OFF \
+            -DPYLON_IDV_BUILD_CLI=OFF -DPYLON_IDV_BUILD_BENCH=OFF
 test-lua:
-	scripts/test-lua.sh $(BUILD)
+	@$(LUA_CMAKE) -DPYLON_IDV_REQUIRE_TEST_TOOLS=ON >/dev/null
+	cd $(BUILD)/lua && ctest --output-on-failure -j$(JOBS) -L 'lua|integration'
+
+# Only the source rock installed in $(BUILD)/lua/<v> for each Lua of LUA_TREES (what
+# bench/bench_lua.sh, examples/openresty-proxy/run.sh and `nox -s integrations` load).
+LUA_TREES ?= 5.4 luajit
+empty :=
+space := $(empty) $(empty)
+lua-trees:
+	@$(LUA_CMAKE) -DPYLON_IDV_REQUIRE_TEST_TOOLS=OFF >/dev/null
+	cd $(BUILD)/lua && ctest --no-tests=error -j$(JOBS) \
+	    -R '^lua-($(subst $(space),|,$(strip $(LUA_TREES))))-rock-install$$'
 
 # Django, Flask, FastAPI (pinned from PyPI, tests/integration/requirements.txt) and nginx +
 # pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium (nox -s integrations).

@@ -309,11 +309,9 @@ def integrations(session):
                         os.path.join(integration, "django6"), external=True)
         session.run(SYSTEM_PYTHON, os.path.join(integration, "test_frameworks.py"),
                     os.path.join(venv6, "bin"), "django6", external=True)
-    # the LuaJIT build of the module (scripts/test-lua.sh, build only) for nginx
-    env = {"LUA_VERSIONS": "luajit", "BUILD_ONLY": "1", "NGINX_TEST": "0", "CMAKE_TEST": "0",
-           "VALGRIND_TEST": "0"}
-    session.run(os.path.join(ROOT, "scripts", "test-lua.sh"), BUILD, env=env, external=True,
-                silent=True)
+    # the LuaJIT build of the module (the source rock in build/lua/luajit: make lua-trees) for nginx
+    session.run("make", "-C", ROOT, "--no-print-directory", "BUILD=" + BUILD, "lua-trees",
+                "LUA_TREES=luajit", external=True, silent=True)
     session.run(SYSTEM_PYTHON, os.path.join(ROOT, "tests", "integration", "test_openresty.py"),
                 os.path.join(BUILD, "lua", "luajit", "lib", "lua", "5.1"), external=True)
 

@@ -6,7 +6,7 @@
 #   bench/bench_lua.sh [--quick]       --quick: a few short rounds (CI proves it runs)
 #
 # Uses the luarocks builds under ${BUILD:-build}/lua/<v>, built first when missing
-# (BUILD_ONLY=1 scripts/test-lua.sh). Targets (issue 14): idv.sign >= 85x the idiom on 5.4, >= 60x on LuaJIT.
+# (make lua-trees: the source rock installed by luarocks). Targets (issue 14): idv.sign >= 85x the idiom on 5.4, >= 60x on LuaJIT.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 build=${BUILD:-build}
@@ -22,7 +22,7 @@ for v in 5.4 luajit; do
   [ -f "${so[$v]}/pylon_idv.so" ] || missing+=("$v")
 done
 if [ ${#missing[@]} -gt 0 ]; then
-  BUILD_ONLY=1 LUA_VERSIONS="${missing[*]}" "$root/scripts/test-lua.sh" "$build" >&2
+  make -C "$root" --no-print-directory lua-trees BUILD="$build" LUA_TREES="${missing[*]}" >&2
 fi
 
 # The floor behind a Lua call (bench/floor_lua.c), built here for each interpreter.

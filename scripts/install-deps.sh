@@ -22,7 +22,7 @@ consumer="zlib1g-dev libzstd-dev"
 # test-integrations, and test-docs, whose own tools come from PyPI: docs/requirements.txt).
 python="python3 python3-dev python3-venv python3-dbg python3-websocket"
 # lua5.5: where the release has it (Debian unstable); elsewhere skipped with "not available on
-# this release", and scripts/test-lua.sh says "Lua 5.5: not available on this release".
+# this release", and make test-lua says "Lua 5.5: not available on this release".
 lua="lua5.1 liblua5.1-0-dev lua5.3 liblua5.3-dev lua5.4 liblua5.4-dev lua5.5 liblua5.5-dev luajit2|luajit
      libluajit2-5.1-dev|libluajit-5.1-dev luarocks zip unzip lua-busted lua-luaossl"
 web="nginx-light libnginx-mod-http-lua wrk curl chromium iproute2"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # run.sh -- the OpenResty proxy example, from a checkout: builds the LuaJIT module if needed
-# (scripts/test-lua.sh, build only; again when a C source is newer than it), starts
+# (`make lua-trees`: the source rock in build/lua/luajit; again when a C source is newer), starts
 # demo_services.py (the app on 127.0.0.1:9000, the auth stand-in on :4180) and nginx on
 # http://127.0.0.1:8080/ in the foreground (Ctrl-C stops both), after pylon_idv.nginx_check
 # has checked the configuration. A secret is generated for each app whose variable
@@ -12,7 +12,7 @@ cd "$root"
 prefix=$root/build/openresty-proxy
 so=build/lua/luajit/lib/lua/5.1/pylon_idv.so
 if [ ! -f "$so" ] || [ -n "$(find bindings/lua core/src -name '*.[ch]' -newer "$so" 2>/dev/null)" ]; then
-  LUA_VERSIONS=luajit BUILD_ONLY=1 NGINX_TEST=0 CMAKE_TEST=0 VALGRIND_TEST=0 scripts/test-lua.sh build
+  make --no-print-directory lua-trees BUILD=build LUA_TREES=luajit
 fi
 if [ -z "${PYLON_IDENTITY_SECRET:-}" ]; then
   PYLON_IDENTITY_SECRET=$(openssl rand -hex 32)

@@ -4,8 +4,8 @@
 # 127.0.0.1 and a free port under a temporary prefix.
 #
 #   tests/integration/test_nginx.sh CPATH_DIR
-#     CPATH_DIR: directory holding the LuaJIT build of pylon_idv.so (scripts/test-lua.sh passes
-#     build/lua/luajit/lib/lua/5.1)
+#     CPATH_DIR: directory holding the LuaJIT build of pylon_idv.so (the ctest test
+#     nginx-lua-module-luajit passes build/lua/luajit/lib/lua/5.1, the source rock's tree)
 #
 # Checks: the page's chat_settings script (idv.chat_settings_script: one <script> element whose
 # JSON decodes to app_id, email, name and the vector's email_hash); no /diagnose endpoint;

@@ -4,8 +4,8 @@ nothing of Pylon, with an auth_request to a stand-in for oauth2-proxy.
 
     test_openresty.py CPATH_DIR [PYLON_CHAT_JS]
 
-CPATH_DIR holds the LuaJIT build of pylon_idv.so (scripts/test-lua.sh builds
-build/lua/luajit/lib/lua/5.1); PYLON_CHAT_JS defaults to the one source file
+CPATH_DIR holds the LuaJIT build of pylon_idv.so (`make lua-trees LUA_TREES=luajit` installs
+the source rock in build/lua/luajit/lib/lua/5.1); PYLON_CHAT_JS defaults to the one source file
 web/pylon-chat.js. The example
 examples/openresty-proxy/nginx.conf runs as it is but for its ports and module paths, with
 examples/openresty-proxy/demo_services.py as the app and the auth service, all on 127.0.0.1

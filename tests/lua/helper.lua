@@ -3,8 +3,9 @@
 -- global H.
 --
 -- The vectors are found relative to this file (tests/lua/../vectors), or in the directory named
--- by PYLON_IDV_VECTORS. The module itself comes from package.cpath: scripts/test-lua.sh passes
--- busted --cpath pointing at the luarocks (or CMake) build under build/.
+-- by PYLON_IDV_VECTORS. The module itself comes from package.cpath: the ctest tests of
+-- tests/lua/CMakeLists.txt run `luarocks test` against a luarocks tree under build/ (which puts
+-- it on the cpath), or busted --cpath pointing at the CMake build.
 local M = {}
 
 local function dirname(p) return (p:gsub("[/\\][^/\\]*$", "")) end
@@ -93,7 +94,8 @@ end
 
 -- The module under test, and where it was found (printed once, so a run shows which build).
 M.idv = require("pylon_idv")
--- scripts/test-lua.sh names the tree it installed the rock into: the module must come from it.
+-- The luarocks test tests (lua-<v>-luarocks-test) name the tree they installed the rock into:
+-- the module must come from it.
 local want = os.getenv("PYLON_IDV_EXPECT_CPATH_DIR")
 if want and package.searchpath then
   local got = package.searchpath("pylon_idv", package.cpath)

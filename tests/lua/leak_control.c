@@ -1,7 +1,8 @@
 /* leak_control.c -- the negative control of tests/lua/valgrind_errors.lua: a module whose
  * leak() loses one malloc'd block per call, so that memcheck must report it ("definitely
- * lost"). scripts/test-lua.sh builds it next to the module and runs the loop once with it;
- * if memcheck stayed quiet, the leak check would prove nothing. Never installed. */
+ * lost"). tests/lua/CMakeLists.txt builds it (a MODULE target) and runs the loop once with it
+ * (the ctest test lua-5.4-valgrind-leak-control, which passes only on memcheck's report); if
+ * memcheck stayed quiet, the leak check would prove nothing. Never installed. */
 #include <stdlib.h>
 #include <string.h>
 

@@ -1,7 +1,7 @@
 -- valgrind_errors.lua -- every error path of the Lua module, for valgrind memcheck (issue 6):
 -- each `nil, err` (a bad secret of every status, from_key(""), a bad previous secret) and each
 -- raise (wrong types, pcall'd), plus signers made and collected. Not a busted spec (busted
--- runs *_spec.lua): scripts/test-lua.sh runs it as
+-- runs *_spec.lua): tests/lua/CMakeLists.txt runs it (ctest -L lua, lua-5.4-valgrind-*) as
 --
 --   valgrind --leak-check=full --errors-for-leak-kinds=definite --error-exitcode=1 \
 --       lua5.4 tests/lua/valgrind_errors.lua [ITERATIONS [leak-control]]   (default 300)
