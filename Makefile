@@ -87,8 +87,14 @@ $(NOX): tests/python/requirements-nox.txt
 	/usr/bin/python3 -m venv $(BUILD)/venv-nox
 	$(BUILD)/venv-nox/bin/pip install -q --disable-pip-version-check -r tests/python/requirements-nox.txt
 
+# CTest runs them (tests/python/CMakeLists.txt, -DPYLON_IDV_TEST_PYTHON=ON, in $(BUILD)/suite-python):
+# `ctest -L python` (the wheel once, then tests, memcheck, refcount, abi3), `-L integration`.
+PY_CMAKE = $(CMAKE) -S . -B $(BUILD)/suite-python -DPYLON_IDV_TEST_PYTHON=ON -DPYLON_IDV_BUILD_TESTS=OFF \
+           -DPYLON_IDV_BUILD_CLI=OFF -DPYLON_IDV_BUILD_BENCH=OFF -DPYLON_IDV_REQUIRE_TEST_TOOLS=ON \
+           -DPYLON_IDV_NOX=$(abspath $(NOX)) -DPYLON_IDV_SUITE_BUILD=$(abspath $(BUILD))
 test-python: build $(NOX)
-	PYLON_IDV_REQUIRE_C_CLI=1 BUILD=$(BUILD) $(NOX) -s tests memcheck refcount abi3
+	@$(PY_CMAKE) >/dev/null
+	cd $(BUILD)/suite-python && ctest --output-on-failure -L python
 
 # Release files: dist/ holds what a Python release tool uploads (`twine check dist/*`): the sdist
 # and the manylinux cp310-abi3 wheels, x86-64 and aarch64 (scikit-build-core through
@@ -142,9 +148,11 @@ lua-trees:
 	    -R '^lua-($(subst $(space),|,$(strip $(LUA_TREES))))-rock-install$$'
 
 # Django, Flask, FastAPI (pinned from PyPI, tests/integration/requirements.txt) and nginx +
-# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium (nox -s integrations).
+# pylon_idv.openresty, live on 127.0.0.1, read back by headless Chromium (nox -s integrations,
+# as the ctest test python-integrations, label integration).
 test-integrations: $(NOX)
-	BUILD=$(BUILD) $(NOX) -s integrations
+	@$(PY_CMAKE) >/dev/null
+	cd $(BUILD)/suite-python && ctest --output-on-failure -L integration
 
 # The docs site (docs/, mkdocs.yml), nox sessions: `make docs` builds it into site/ (mkdocs build
 # --strict, the tools pinned in docs/requirements.txt, in nox's venv build/nox/docs); `make

@@ -8,6 +8,7 @@ isolation: the scikit-build-core pinned in pyproject.toml comes from PyPI), by D
 (nox's venv, build/venv-nox, pinned in tests/python/requirements-nox.txt), into
 build/wheelhouse; every session installs that same wheel.
 
+- wheel        the cp310-abi3 wheel alone (ctest -L python builds it once with this)
 - tests        pytest tests/python on Debian's python3, in build/venv-py (which make
                test-browser and make bench use too; tools: tests/python/requirements.txt)
 - memcheck     tests/python/valgrind_loop.py under valgrind memcheck, with a leak control
@@ -79,7 +80,13 @@ _wheel_built = []
 
 
 def _wheel(session):
-    """The one wheel of this run (built on first use)."""
+    """The one wheel of this run (built on first use; under ctest, tests/python/CMakeLists.txt,
+    python-wheel builds it once and PYLON_IDV_REUSE_WHEEL=1 has the other sessions take it)."""
+    if not _wheel_built and os.environ.get("PYLON_IDV_REUSE_WHEEL") == "1":
+        _wheel_built.extend(glob.glob(os.path.join(WHEELHOUSE, "pylon_idv-*-cp310-abi3-*.whl")))
+        if len(_wheel_built) != 1:
+            session.error(f"PYLON_IDV_REUSE_WHEEL: expected one wheel in {WHEELHOUSE} (ctest -R "
+                          f"python-wheel builds it), found {_wheel_built}")
     if not _wheel_built:
         shutil.rmtree(WHEELHOUSE, ignore_errors=True)
         # nox's own interpreter (build/venv-nox, over Debian's python3) has pip
@@ -133,6 +140,12 @@ def _venv_py(session):
         with open(stamp, "w") as f:
             f.write(wanted)
     return python
+
+
+@nox.session(python=False, default=False)
+def wheel(session):
+    """The cp310-abi3 wheel alone, into build/wheelhouse (ctest's python_wheel fixture)."""
+    session.log(_wheel(session))
 
 
 @nox.session(python=False)
