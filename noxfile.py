@@ -554,11 +554,10 @@ print(f"   {platform.machine()} Python {platform.python_version()}: {n} vectors,
 @nox.session(python=False, default=False)
 def dist_fresh(session):
     """(make test-dist-python) what `make dist-python` put into dist/, each in a brand-new
-    minimal Debian 12 root (scripts/fresh-root.sh, or FRESH_ROOT; it clones the committed HEAD
+    minimal Debian 12 root (scripts/test-fresh.sh over fresh-root.sh; it clones the committed HEAD
     and copies the file in): the manylinux wheel on a machine with NO compiler and NO libcrypto
     (FRESH_WHEEL), the sdist on one with a compiler and headers, then the sdist's own test suite
     (FRESH_SDIST). Needs root (chroot) and network access to Debian and PyPI; 1-3 minutes a root."""
-    fresh_root = os.environ.get("FRESH_ROOT", os.path.join(ROOT, "scripts", "fresh-root.sh"))
     version = _sh("cmake", "-P", os.path.join(ROOT, "cmake", "pylon_idv_version.cmake")).strip()
     wheels = glob.glob(os.path.join(DIST, f"pylon_idv-{version}-cp310-abi3-manylinux*_x86_64.whl"))
     sdists = glob.glob(os.path.join(DIST, f"pylon_idv-{version}.tar.gz"))
@@ -566,36 +565,23 @@ def dist_fresh(session):
         session.error("expected one manylinux x86_64 wheel in dist/ (make dist-python)")
     if len(sdists) != 1:
         session.error("expected the sdist in dist/ (make dist-python)")
-    if not os.access(fresh_root, os.X_OK):
-        session.error(f"no fresh-root tool at {fresh_root} (set FRESH_ROOT)")
     commit = _sh("git", "-C", ROOT, "rev-parse", "--short", "HEAD").strip()
     session.log(f"commit {commit} (fresh-root clones it; the wheel and sdist are copied in)")
 
+    # scripts/test-fresh.sh: a Debian 12 root (fresh-root.sh, or FRESH_ROOT), with this
+    # machine's pip CA bundle where it has one of its own, the files of FRESH_COPY in /root/in
     def fresh(what, copy, command):
         t0 = time.monotonic()
         session.log(what)
-        if subprocess.call([fresh_root, command], cwd=ROOT,
-                           env={**os.environ, "FRESH_COPY": " ".join(copy)}):
+        if subprocess.call([os.path.join(ROOT, "scripts", "test-fresh.sh"), "bookworm", command],
+                           cwd=ROOT, env={**os.environ, "FRESH_COPY": " ".join(copy)}):
             session.error(f"{what}: failed in a fresh root")
         return round(time.monotonic() - t0)
 
     t_wheel = fresh(f"fresh root, no compiler and no libcrypto: pip install "
                     f"{os.path.basename(wheels[0])} (offline)", wheels, FRESH_WHEEL)
-    # pip inside reaches PyPI as pip here does: if this machine's pip trusts a CA bundle of its
-    # own (PIP_CERT, or `cert =` in /etc/pip.conf: a TLS-inspecting proxy in front of PyPI),
-    # the root gets a copy of that public bundle; otherwise pip's own certifi bundle is used.
-    copy, command = list(sdists), FRESH_SDIST
-    cert = os.environ.get("PIP_CERT")
-    if not cert and os.path.isfile("/etc/pip.conf"):
-        found = re.findall(r"(?m)^\s*cert\s*=\s*(\S+)", open("/etc/pip.conf").read())
-        cert = found[0] if found else None
-    if cert and os.path.isfile(cert):
-        os.makedirs(BUILD, exist_ok=True)
-        shutil.copy(cert, os.path.join(BUILD, "pip-ca-bundle.pem"))
-        copy.append(os.path.join(BUILD, "pip-ca-bundle.pem"))
-        command = "export PIP_CERT=/root/in/pip-ca-bundle.pem\n" + command
     t_sdist = fresh(f"fresh root with a compiler and headers: pip install "
-                    f"{os.path.basename(sdists[0])}, then its tests", copy, command)
+                    f"{os.path.basename(sdists[0])}, then its tests", sdists, FRESH_SDIST)
     session.log(f"dist proven in fresh Debian roots: wheel {t_wheel}s, sdist {t_sdist}s")
 
 

@@ -8,7 +8,8 @@
 #   scripts/test-fresh.sh bullseye 'make demo && make test-c'
 # Needs root. When this machine's pip trusts a CA bundle of its own (PIP_CERT, or `cert =` in
 # /etc/pip.conf: a TLS-inspecting proxy in front of PyPI), the root gets a copy of that public
-# bundle, so that pip inside reaches PyPI the same way. Exit status: that of COMMAND.
+# bundle, so that pip inside reaches PyPI the same way. FRESH_COPY (files for /root/in) is passed
+# on. Exit status: that of COMMAND.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 [ $# = 2 ] || { echo "usage: scripts/test-fresh.sh SUITE 'COMMAND'" >&2; exit 2; }
@@ -17,11 +18,11 @@ FRESH_ROOT=${FRESH_ROOT:-scripts/fresh-root.sh}
 build=${BUILD:-build}
 mkdir -p "$build"
 
-copy=""
+copy=${FRESH_COPY:-}      # the caller's files (a wheel), with the CA bundle below
 cert=${PIP_CERT:-$(sed -n 's/^[[:space:]]*cert[[:space:]]*=[[:space:]]*//p' /etc/pip.conf 2>/dev/null | head -n1)}
 if [ -n "$cert" ] && [ -f "$cert" ]; then
     cp "$cert" "$build/pip-ca-bundle.pem"
-    copy=$build/pip-ca-bundle.pem
+    copy="$copy $build/pip-ca-bundle.pem"
     cmd="export PIP_CERT=/root/in/pip-ca-bundle.pem; $cmd"
 fi
 echo "== fresh $suite root: $2"

@@ -127,6 +127,22 @@ static int keep(page_args *a, PyObject *owner)
     return rc;
 }
 
+/* a's owners list, and room for n fields (none for n == 0); raises and returns -1 on failure
+ * (page_args_free releases what was made). */
+static int page_args_init(page_args *a, size_t n)
+{
+    memset(a, 0, sizeof *a);
+    if ((a->owners = PyList_New(0)) == NULL) return -1;
+    if (n == 0) return 0;
+    a->fields = (pylon_idv_field *)PyMem_Calloc(n, sizeof *a->fields);
+    a->values = (PyObject **)PyMem_Calloc(n, sizeof *a->values);
+    if (a->fields == NULL || a->values == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    return 0;
+}
+
 /* fields[i] from a keyword (key) and its value, as the core's builder takes it. */
 static int page_field(const char *fname, page_args *a, size_t i, PyObject *key,
                       PyObject *value)
@@ -159,10 +175,9 @@ static int page_field(const char *fname, page_args *a, size_t i, PyObject *key,
         if (page_text(value, &p, &n, &owner) < 0 || keep(a, owner) < 0) return -1;
         f->str = p; f->str_len = n;
     } else {
-        char label[96], what[128];
+        char label[96];
         pylon_idv_field_label(label, sizeof label, f->key, f->key_len);
-        snprintf(what, sizeof what, "%s", label);
-        page_type_error(fname, what, "str, int, float, bool or None", value);
+        page_type_error(fname, label, "str, int, float, bool or None", value);
         return -1;
     }
     return 0;
@@ -182,19 +197,11 @@ static int page_parse(const pi_sig *sig, const module_state *st, PyObject *const
     size_t i = 0;
     int rc = -1;
 
-    memset(a, 0, sizeof *a);
     nkw = kwnames != NULL ? PyTuple_Size(kwnames) : 0;
-    if (nkw < 0) return -1;
-    a->owners = PyList_New(0);
-    if (a->owners == NULL) return -1;
-    if (nkw > 0) {
-        rest = (Py_ssize_t *)PyMem_Calloc((size_t)nkw, sizeof *rest);
-        a->fields = (pylon_idv_field *)PyMem_Calloc((size_t)nkw, sizeof *a->fields);
-        a->values = (PyObject **)PyMem_Calloc((size_t)nkw, sizeof *a->values);
-        if (rest == NULL || a->fields == NULL || a->values == NULL) {
-            PyErr_NoMemory();
-            goto done;
-        }
+    if (page_args_init(a, nkw > 0 ? (size_t)nkw : 0) < 0 || nkw < 0) return -1;
+    if (nkw > 0 && (rest = (Py_ssize_t *)PyMem_Calloc((size_t)nkw, sizeof *rest)) == NULL) {
+        PyErr_NoMemory();
+        goto done;
     }
     if (parse_args_kw(sig, st, args, nargs, kwnames, out, rest, &nrest) < 0) goto done;
     a->email = out[0];
@@ -404,33 +411,22 @@ static PyObject *m_data_tag(PyObject *module, PyObject *const *args, Py_ssize_t 
         return NULL;
     }
     if ((tail = PyUnicode_AsUTF8AndSize(args[0], &tail_len)) == NULL) return NULL;
-    memset(&a, 0, sizeof a);
+    nf = fields == Py_None ? 0 : PyDict_Size(fields);
+    if (page_args_init(&a, (size_t)nf) < 0) {
+        page_args_free(&a);
+        return NULL;
+    }
     a.email = args[1];
     a.secret = args[2];
     a.app_id = args[3];
-    nf = fields == Py_None ? 0 : PyDict_Size(fields);
-    if ((a.owners = PyList_New(0)) == NULL) return NULL;
-    if (nf > 0) {
-        a.fields = (pylon_idv_field *)PyMem_Calloc((size_t)nf, sizeof *a.fields);
-        a.values = (PyObject **)PyMem_Calloc((size_t)nf, sizeof *a.values);
-        if (a.fields == NULL || a.values == NULL) {
-            PyErr_NoMemory();
+    while (nf > 0 && PyDict_Next(fields, &pos, &key, &value)) {
+        if (!PyUnicode_Check(key))
+            PyErr_SetString(PyExc_TypeError, "chat_settings_data(): field names must be str");
+        if (!PyUnicode_Check(key) || page_field("chat_settings_data", &a, i, key, value) < 0) {
             page_args_free(&a);
             return NULL;
         }
-        while (PyDict_Next(fields, &pos, &key, &value)) {
-            if (!PyUnicode_Check(key)) {
-                PyErr_SetString(PyExc_TypeError,
-                                "chat_settings_data(): field names must be str");
-                page_args_free(&a);
-                return NULL;
-            }
-            if (page_field("chat_settings_data", &a, i, key, value) < 0) {
-                page_args_free(&a);
-                return NULL;
-            }
-            i++;
-        }
+        i++;
     }
     a.nfields = i;
     return page_build(st, "chat_settings_data", &a, PYLON_IDV_PAGE_DATA, tail,
@@ -549,8 +545,7 @@ static PyObject *tag_call(PyObject *module, const tag_form *t, PyObject *const *
 
     if (st == NULL) return NULL;
     if (parse_args_kw(&t->sig, st, args, nargs, kwnames, in, NULL, NULL) < 0) return NULL;
-    memset(&a, 0, sizeof a);
-    if ((a.owners = PyList_New(0)) == NULL) return NULL;
+    if (page_args_init(&a, 0) < 0) return NULL;
     if (page_str_arg(fname, kw_text[t->sig.names[0]], in[0], 0, &a, &vp, &vn) < 0) goto done;
     if (page_str_arg(fname, "nonce", in[1], 1, &a, &np, &nn) < 0) goto done;
     if (t->check(vp, vn, np, nn, &err) != PYLON_IDV_PAGE_OK) {
