@@ -192,3 +192,17 @@ int pi_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
     PI_WIPE(tag, sizeof tag);              /* the tag's only copy is the caller's hex now */
     return rc;
 }
+
+int pi_hmac_equals(const pi_hmac_key *k, const void *msg, size_t len, const char hex[2 * PI_TAG])
+{
+    unsigned char tag[PI_TAG];
+    int eq;
+#if defined(PI_HAVE_SHANI)
+    if (pi_path == PI_PATH_SHANI && len <= PI_SHORT_MAX)
+        return pi_shani_hmac_equals(k, (const unsigned char *)msg, len, hex);
+#endif
+    eq = pi_hmac(k, tag, msg, len) == 0;
+    eq &= pi_hex_equals(tag, PI_TAG, hex);
+    PI_WIPE(tag, sizeof tag);              /* the expected tag: a valid hash for this email */
+    return eq;
+}

@@ -95,6 +95,9 @@ PI_HIDDEN void pi_shani_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG]
                                  const unsigned char *p, size_t len);
 PI_HIDDEN void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
                                  const unsigned char *p, size_t len);
+/* 1 if hex[0..64) is the tag's hex (either case), else 0, in constant time. */
+PI_HIDDEN int  pi_shani_hmac_equals(const pi_hmac_key *k, const unsigned char *p, size_t len,
+                                    const char *hex);
 #endif
 #if defined(PI_HAVE_ARMV8)
 PI_HIDDEN void pi_armv8_hmac_tag(const pi_hmac_key *k, unsigned char tag[PI_TAG],
@@ -113,6 +116,9 @@ PI_HIDDEN int  pi_hmac(const pi_hmac_key *k, unsigned char tag[PI_TAG],
 /* The same as 64 lowercase hex digits and a NUL (hex[0] = NUL on failure). */
 PI_HIDDEN int  pi_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_SIZE],
                            const void *msg, size_t len);
+/* 1 if hex[0..64) spells the tag (either case), 0 if not or on failure; constant time. */
+PI_HIDDEN int  pi_hmac_equals(const pi_hmac_key *k, const void *msg, size_t len,
+                              const char hex[2 * PI_TAG]);
 /* ---- sha256.c: streaming, for keys longer than a block (hides which API computes it) ---- */
 typedef struct pi_sha256 {
 #if defined(PYLON_IDV_USE_EVP)

@@ -172,7 +172,7 @@ int pylon_idv_signer_match(const pylon_idv_signer *signer,
                            const char *email, size_t email_len,
                            const char *hash_hex, size_t hash_hex_len, size_t *which)
 {
-    unsigned char tag[PI_TAG];
+    static const char none[2 * PI_TAG];    /* no hex digit: never a match */
     uint32_t valid, found = 0, idx = 0, i, eq, m;
 
     if (which != NULL) *which = 0;
@@ -182,15 +182,13 @@ int pylon_idv_signer_match(const pylon_idv_signer *signer,
     valid = (uint32_t)(hash_hex != NULL && hash_hex_len == 2 * PI_TAG);
     for (i = 0; i <= signer->n_previous; i++) {
         const pi_hmac_key *k = i == 0 ? &signer->current : &signer->previous[i - 1];
-        eq = (uint32_t)(pi_hmac(k, tag, email, email_len) == 0);
-        eq &= valid && (uint32_t)pi_hex_equals(tag, PI_TAG, hash_hex);
+        eq = valid & (uint32_t)pi_hmac_equals(k, email, email_len, valid ? hash_hex : none);
         m = pi_ct_mask_u32(eq & ~found);
         idx = (idx & ~m) | (i & m);
         found |= eq;
     }
     PI_DECLASSIFY(&found, sizeof found);   /* the answer */
     PI_DECLASSIFY(&idx, sizeof idx);
-    PI_WIPE(tag, sizeof tag);              /* the last key's tag: a valid hash */
     if (found && which != NULL) *which = idx;
     return (int)found;
 }

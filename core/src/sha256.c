@@ -394,15 +394,37 @@ SHANI void pi_shani_key_init(pi_hmac_key *k, const unsigned char k0[PI_BLOCK])
     ni_store_h(k->outer, o0, o1);
 }
 
-/* 16 digest bytes -> 32 lowercase hex digits (a shuffle as the table: no memory lookup). */
-SHANI static inline void ni_hex32(char *out, __m128i d)
+/* 16 digest bytes -> their 32 lowercase hex digits in a, b (a shuffle as the table: no memory
+ * lookup). */
+SHANI static inline void ni_digits32(__m128i d, __m128i *a, __m128i *b)
 {
     const __m128i lut = _mm_load_si128((const __m128i *)(const void *)pi_hex_digits);
     const __m128i m = _mm_set1_epi8(0x0f);
     __m128i hi = _mm_and_si128(_mm_srli_epi16(d, 4), m), lo = _mm_and_si128(d, m);
-    _mm_storeu_si128((__m128i *)(void *)out, _mm_shuffle_epi8(lut, _mm_unpacklo_epi8(hi, lo)));
-    _mm_storeu_si128((__m128i *)(void *)(out + 16),
-                     _mm_shuffle_epi8(lut, _mm_unpackhi_epi8(hi, lo)));
+    *a = _mm_shuffle_epi8(lut, _mm_unpacklo_epi8(hi, lo));
+    *b = _mm_shuffle_epi8(lut, _mm_unpackhi_epi8(hi, lo));
+}
+
+SHANI static inline void ni_hex32(char *out, __m128i d)
+{
+    __m128i a, b;
+    ni_digits32(d, &a, &b);
+    _mm_storeu_si128((__m128i *)(void *)out, a);
+    _mm_storeu_si128((__m128i *)(void *)(out + 16), b);
+}
+
+/* Zero bytes where the 32 characters at hex are d's digits: the candidate lowered where a
+ * letter is expected (|0x20 turns only 'A'..'F' into 'a'..'f'), compared exactly where a
+ * decimal digit is (as pi_hex_equals). */
+SHANI static inline __m128i ni_hex32_diff(__m128i d, const char *hex)
+{
+    const __m128i bit6 = _mm_set1_epi8(0x40);
+    __m128i a, b, x = _mm_loadu_si128((const __m128i *)(const void *)hex),
+            y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 16));
+    ni_digits32(d, &a, &b);
+    x = _mm_or_si128(x, _mm_srli_epi16(_mm_and_si128(a, bit6), 1));
+    y = _mm_or_si128(y, _mm_srli_epi16(_mm_and_si128(b, bit6), 1));
+    return _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y));
 }
 
 /* The tag's 64 hex digits (and the NUL) from the outer state, whose copies are wiped (the
@@ -424,6 +446,20 @@ SHANI void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_S
     __m128i o0, o1;
     ni_hmac_short(k, p, len, &o0, &o1);
     ni_state_hex(o0, o1, hex);
+}
+
+/* verify's short path: 1 if hex[0..64) spells the tag (either case), else 0; the tag's digits
+ * made and compared in registers, with no early exit and no copy of the tag in memory. */
+SHANI int pi_shani_hmac_equals(const pi_hmac_key *k, const unsigned char *p, size_t len,
+                               const char *hex)
+{
+    __m128i o0, o1, d0, d1, diff;
+    ni_hmac_short(k, p, len, &o0, &o1);
+    NI_DIGEST(o0, o1, d0, d1);
+    PI_WIPE(&o0, sizeof o0);
+    PI_WIPE(&o1, sizeof o1);
+    diff = _mm_or_si128(ni_hex32_diff(d0, hex), ni_hex32_diff(d1, hex + 32));
+    return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xffff;
 }
 
 /* The one-shot's short path: the key's states and the message, all in registers (no key
