@@ -121,8 +121,8 @@ PyDoc_STRVAR(module_doc,
  * Sub-interpreters. Multi-phase init already makes the module safe to import in several
  * interpreters, and on 3.12+ a module without a Py_mod_multiple_interpreters slot is taken
  * as "supported" (shared GIL). The module also supports a per-interpreter GIL (no global
- * Python state; the core's only globals are its thread-safe per-thread cache), but the slot
- * that says so exists from 3.12 and is in the limited API only from 3.12: an older CPython
+ * Python state; the core's only global is its SHA-256 path, chosen once when it loads), but
+ * the slot that says so exists from 3.12 and is in the limited API only from 3.12: an older CPython
  * rejects an unknown slot ID with SystemError. So:
  *  - compiled without Py_LIMITED_API, or for the 3.12+ limited API, the slot is static;
  *  - in the cp310-abi3 build, two definitions are compiled and PyInit picks the one with the

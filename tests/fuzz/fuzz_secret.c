@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         ref_hmac_hex(want_fp, key, key_len, label, sizeof label - 1);
     }
 
-    /* One-shot sign: twice, so the second call hits the thread's key cache. */
+    /* One-shot sign: twice, so a call that left state behind would show in the second. */
     for (i = 0; i < 2; i++) {
         memset(h, 'x', sizeof h);
         rc = pylon_idv_sign(h, email, sizeof email - 1, s, size);
