@@ -46,7 +46,9 @@ echo
 echo "Medians of CPU time per call over interleaved rounds$([ -n "$quick" ] && echo " (--quick: 3 short rounds, figures rough)"), ratios the median of each round's ratio;" \
      "the idiom does its hex in Lua. Targets (issue 14): idv.sign >= 85x on Lua 5.4, >= 60x on LuaJIT." \
      "The floor row is the C floor (two compressions in registers + SIMD hex) behind the same Lua call" \
-     "(bench/floor_lua.c): its ratio is the most any binding's idv.sign can reach here."
+     "(bench/floor_lua.c): its ratio is the most any binding's idv.sign can reach here." \
+     "Under LuaJIT, signer:sign calls the core through the FFI (bindings/lua/pylon_idv.c, ffi_glue)," \
+     "so it can pass the floor behind a Lua C call; its own floor is the row behind the same FFI call."
 
 # callgrind: instructions per call, stable whatever the machine's load (not in --quick).
 if [ -z "$quick" ] && command -v valgrind >/dev/null; then

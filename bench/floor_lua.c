@@ -10,6 +10,9 @@
  *   floor.signer():sign(email)       the signer:sign shape (a method call on a userdata with a
  *                                    metatable, as the binding's signer) around the C floor (two
  *                                    compressions from the prebuilt key states + SIMD hex)
+ *   floor.ffi()                      for LuaJIT's FFI: a pointer to { sign, out }, sign(ud, out,
+ *                                    email, len) the C floor writing its 64 digits at out, as the
+ *                                    binding's FFI path calls the core (bench_lua.lua wraps it)
  * Both ignore the email's bytes, as the C floor hashes its prebuilt block.
  */
 #include <lua.h>
@@ -58,6 +61,24 @@ static int f_signer_sign(lua_State *L)
     return 1;
 }
 
+/* The floor as LuaJIT's FFI calls it: the digits are already in out[], which the caller reads. */
+static int ffi_floor_sign(void *ud, char *o, const char *email, size_t len)
+{
+    (void)ud; (void)o; (void)email; (void)len;
+    fn();
+    return 1;
+}
+
+static const struct { int (*sign)(void *, char *, const char *, size_t); char *out; } ffi_api = {
+    ffi_floor_sign, out
+};
+
+static int f_ffi(lua_State *L)
+{
+    lua_pushlightuserdata(L, (void *)(uintptr_t)&ffi_api);
+    return 1;
+}
+
 static int f_signer(lua_State *L)
 {
     (void)lua_newuserdata(L, sizeof(void *));
@@ -79,5 +100,6 @@ int luaopen_pylon_idv_floor(lua_State *L)
     lua_pushcfunction(L, f_signer); lua_setfield(L, -2, "signer");
     lua_pushcfunction(L, f_setup); lua_setfield(L, -2, "setup");
     lua_pushcfunction(L, f_sign); lua_setfield(L, -2, "sign");
+    lua_pushcfunction(L, f_ffi); lua_setfield(L, -2, "ffi");
     return 1;
 }

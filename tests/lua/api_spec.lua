@@ -182,6 +182,84 @@ describe("signer", function()
   end)
 end)
 
+-- Under LuaJIT with the JIT on, signer:sign is a Lua function over an FFI call of the core
+-- (bindings/lua/pylon_idv.c, ffi_glue); elsewhere the C method. These hold for both paths.
+describe("signer:sign, the FFI path under LuaJIT and the C method elsewhere", function()
+  local jit_on = H.is_luajit and jit.status()
+
+  it("is the FFI path exactly where LuaJIT's JIT is on", function()
+    local sign = debug.getmetatable(assert(idv.new(SECRET))).__index.sign
+    local info = debug.getinfo(sign, "S")
+    if jit_on then
+      assert.are.same({ "Lua", "=pylon_idv.ffi" }, { info.what, info.source })
+    else
+      assert.are.equal("C", info.what)
+    end
+  end)
+
+  it("gives the one-shot's hash for every length, NULs and high bytes, once compiled", function()
+    local s = assert(idv.new(SECRET))
+    local emails = {}
+    for n = 0, 300 do
+      emails[#emails + 1] = string.rep("\0\255e", 100):sub(1, n)
+    end
+    local want = {}
+    for i, e in ipairs(emails) do want[i] = idv.sign(e, SECRET) end
+    for _ = 1, 3 do            -- the loop and the method are hot after the first pass
+      for i, e in ipairs(emails) do
+        if s:sign(e) ~= want[i] then
+          error(("length %d: %s, want %s"):format(#e, s:sign(e), want[i]))
+        end
+      end
+    end
+    assert.are.equal(idv.sign(string.rep("x", 1048576), SECRET), s:sign(string.rep("x", 1048576)))
+  end)
+
+  it("coerces a number email as luaL_checklstring does", function()
+    local s = assert(idv.new(SECRET))
+    for _, x in ipairs({ 12, -7, 1.5, 2 ^ 40 }) do
+      assert.are.equal(idv.sign(tostring(x), SECRET), s:sign(x))
+      assert.are.equal(idv.sign(x, SECRET), s:sign(x))
+    end
+  end)
+
+  it("raises the C method's messages, naming the method and the argument", function()
+    local s = assert(idv.new(SECRET))
+    local function message(f)
+      local ok, err = pcall(f)
+      assert.is_false(ok)
+      return (tostring(err):gsub("^[^:]*:%d+: ", ""))       -- the caller's position
+    end
+    assert.are.equal("bad argument #1 to 'sign' (string expected, got table)",
+                     message(function() local h = s:sign({}) return h end))
+    assert.are.equal("bad argument #1 to 'sign' (string expected, got no value)",
+                     message(function() local h = s:sign() return h end))
+    assert.are.equal("bad argument #1 to 'sign' (string expected, got nil)",
+                     message(function() local h = s:sign(nil) return h end))
+    assert.are.equal("bad argument #1 to 'sign' (pylon_idv.signer expected, got string)",
+                     message(function() local h = s.sign(EMAIL) return h end))
+    assert.are.equal("bad argument #1 to 'sign' (pylon_idv.signer expected, got table)",
+                     message(function() local h = s.sign({}, EMAIL) return h end))
+    debug.getmetatable(s).__gc(s)
+    assert.are.equal("pylon_idv: attempt to use a closed signer",
+                     message(function() local h = s:sign(EMAIL) return h end))
+  end)
+
+  it("returns its own hash when another sign runs inside it (a debug hook)", function()
+    local s, other = assert(idv.new(SECRET)), assert(idv.new(string.rep("ab", 32)))
+    local inner = 0
+    debug.sethook(function()   -- after every instruction (a hook runs no hook inside it)
+      inner = inner + 1
+      assert(other:sign("x") ~= HASH)
+    end, "", 1)
+    local got = {}
+    for i = 1, 50 do got[i] = s:sign(EMAIL) end
+    debug.sethook()
+    assert.is_true(inner > 50)
+    for i = 1, 50 do assert.are.equal(HASH, got[i], i) end
+  end)
+end)
+
 describe("rotation", function()
   local old1, old2 = idv.generate_secret(), idv.generate_secret()
   local s = assert(idv.new(SECRET, { old1, old2 }))
