@@ -776,11 +776,11 @@ static const struct { int (*sign)(void *, char *, const char *, size_t); } ffi_a
 
 static const char ffi_glue[] =
     "local methods, mt, c_sign, api = ...\n"
-    "local type, getmetatable, pcall, require = type, getmetatable, pcall, require\n"
-    "local ok, jit = pcall(require, 'jit')\n"
-    "if not (ok and jit.status()) then return end\n"   /* interpreted, FFI calls cost more */
-    "local ok, ffi = pcall(require, 'ffi')\n"
-    "if not ok then return end\n"
+    "local type, getmetatable = type, getmetatable\n"
+    "local has_jit, jit = pcall(require, 'jit')\n"
+    "if not (has_jit and jit.status()) then return end\n"  /* interpreted, FFI calls cost more */
+    "local has_ffi, ffi = pcall(require, 'ffi')\n"
+    "if not has_ffi then return end\n"
     "local sign = ffi.cast('struct { int (*sign)(void *, char *, const char *, size_t); } *',"
     " api).sign\n"
     "local buf, str, n = ffi.new('char[65]'), ffi.string, 0\n"
