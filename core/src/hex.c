@@ -189,20 +189,13 @@ int pi_hex_equals(const unsigned char *bytes, size_t n, const char *hex)
     size_t i = 0;
 #if defined(__SSE2__)
     {
-        /* the 32 digits of bytes[i..i+16) in registers; the input lowered where a letter is
-         * expected (|0x20 turns only 'A'..'F' into 'a'..'f'), compared exactly where a digit
-         * is; the differences or-ed together, one mask at the end */
-        const __m128i bit6 = _mm_set1_epi8(0x40);
+        /* the 32 digits of bytes[i..i+16) in registers, compared by pi_hex_diff32; the
+         * differences or-ed together, one mask at the end */
         __m128i acc = _mm_setzero_si128();
         for (; i + 16 <= n; i += 16) {
             __m128i a, b;
-            __m128i x = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i));
-            __m128i y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 2 * i + 16));
             digits16(bytes + i, &a, &b);
-            /* a letter digit has bit 6 set, a decimal one not: bit 6 >> 1 is the case bit */
-            x = _mm_or_si128(x, _mm_srli_epi16(_mm_and_si128(a, bit6), 1));
-            y = _mm_or_si128(y, _mm_srli_epi16(_mm_and_si128(b, bit6), 1));
-            acc = _mm_or_si128(acc, _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y)));
+            acc = _mm_or_si128(acc, pi_hex_diff32(a, b, hex + 2 * i));
         }
         acc = _mm_cmpeq_epi8(acc, _mm_setzero_si128());
         d = (uint64_t)((unsigned)_mm_movemask_epi8(acc) ^ 0xffffu);

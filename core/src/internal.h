@@ -185,4 +185,21 @@ PI_HIDDEN size_t pi_format_int(char *out, long long v);
 /* Constant-time selection helpers. */
 static inline uint32_t pi_ct_mask_u32(uint32_t bit) { return (uint32_t)0 - (bit & 1u); }
 
+#if defined(__SSE2__)
+#  include <emmintrin.h>
+/* The rule of a hash compare, for pi_hex_equals and the SHA-NI verify: zero bytes where the
+ * 32 characters at hex are the lowercase digits a, b. The candidate is lowered where a letter
+ * is expected (a letter digit has bit 6 set, and bit 6 >> 1 is the case bit; |0x20 turns only
+ * 'A'..'F' into 'a'..'f') and compared exactly where a decimal digit is; no early exit. */
+static inline __m128i pi_hex_diff32(__m128i a, __m128i b, const char *hex)
+{
+    const __m128i bit6 = _mm_set1_epi8(0x40);
+    __m128i x = _mm_loadu_si128((const __m128i *)(const void *)hex),
+            y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 16));
+    x = _mm_or_si128(x, _mm_srli_epi16(_mm_and_si128(a, bit6), 1));
+    y = _mm_or_si128(y, _mm_srli_epi16(_mm_and_si128(b, bit6), 1));
+    return _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y));
+}
+#endif
+
 #endif /* PYLON_IDV_INTERNAL_H */

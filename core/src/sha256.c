@@ -413,20 +413,6 @@ SHANI static inline void ni_hex32(char *out, __m128i d)
     _mm_storeu_si128((__m128i *)(void *)(out + 16), b);
 }
 
-/* Zero bytes where the 32 characters at hex are d's digits: the candidate lowered where a
- * letter is expected (|0x20 turns only 'A'..'F' into 'a'..'f'), compared exactly where a
- * decimal digit is (as pi_hex_equals). */
-SHANI static inline __m128i ni_hex32_diff(__m128i d, const char *hex)
-{
-    const __m128i bit6 = _mm_set1_epi8(0x40);
-    __m128i a, b, x = _mm_loadu_si128((const __m128i *)(const void *)hex),
-            y = _mm_loadu_si128((const __m128i *)(const void *)(hex + 16));
-    ni_digits32(d, &a, &b);
-    x = _mm_or_si128(x, _mm_srli_epi16(_mm_and_si128(a, bit6), 1));
-    y = _mm_or_si128(y, _mm_srli_epi16(_mm_and_si128(b, bit6), 1));
-    return _mm_or_si128(_mm_xor_si128(a, x), _mm_xor_si128(b, y));
-}
-
 /* The tag's 64 hex digits (and the NUL) from the outer state, whose copies are wiped (the
  * tag itself is the caller's to keep). Shared by the signer's and the one-shot's short paths. */
 SHANI static inline void ni_state_hex(__m128i o0, __m128i o1, char hex[PYLON_IDV_HASH_HEX_SIZE])
@@ -453,12 +439,15 @@ SHANI void pi_shani_hmac_hex(const pi_hmac_key *k, char hex[PYLON_IDV_HASH_HEX_S
 SHANI int pi_shani_hmac_equals(const pi_hmac_key *k, const unsigned char *p, size_t len,
                                const char *hex)
 {
-    __m128i o0, o1, d0, d1, diff;
+    __m128i o0, o1, d0, d1, a, b, diff;
     ni_hmac_short(k, p, len, &o0, &o1);
     NI_DIGEST(o0, o1, d0, d1);
     PI_WIPE(&o0, sizeof o0);
     PI_WIPE(&o1, sizeof o1);
-    diff = _mm_or_si128(ni_hex32_diff(d0, hex), ni_hex32_diff(d1, hex + 32));
+    ni_digits32(d0, &a, &b);
+    diff = pi_hex_diff32(a, b, hex);
+    ni_digits32(d1, &a, &b);
+    diff = _mm_or_si128(diff, pi_hex_diff32(a, b, hex + 32));
     return _mm_movemask_epi8(_mm_cmpeq_epi8(diff, _mm_setzero_si128())) == 0xffff;
 }
 
